@@ -1,0 +1,173 @@
+"""Django settings: the only module that reads the environment (a ``.env`` file when present).
+
+Every variable is listed, with a comment, in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Variables already set in the environment win over the .env file.
+load_dotenv(os.environ.get("WEBHOOK_ENV_FILE", BASE_DIR / ".env"), override=False)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "sim"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# Without a configured key a random one is made per process: sessions do not survive a
+# restart, which is safe; setup_webhook.py writes a stable one into .env.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or os.urandom(32).hex()
+SECRET_KEY_FROM_ENV = bool(os.environ.get("DJANGO_SECRET_KEY"))
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.ngrok-free.app,.ngrok.app,.ngrok.io")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "webhook",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "django_project.urls"
+WSGI_APPLICATION = "django_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: DATABASE_URL, else an embedded SQLite file (WAL journal, busy timeout) ---
+SQLITE_PATH = BASE_DIR / "db.sqlite3"
+DB_CONN_MAX_AGE = env_int("WEBHOOK_DB_CONN_MAX_AGE", 600)
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=DB_CONN_MAX_AGE,
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Seconds a writer waits for the lock before "database is locked".
+        "timeout": env_int("WEBHOOK_SQLITE_TIMEOUT", 20),
+        # Take the write lock at BEGIN: no deadlock when a reader upgrades to a writer.
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            f"PRAGMA synchronous={os.environ.get('WEBHOOK_SQLITE_SYNCHRONOUS', 'FULL')};"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-20000;"
+        ),
+    }
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env_int("WEBHOOK_DB_CONNECT_TIMEOUT", 5)
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+LOGIN_URL = "admin:login"
+
+# Webhook bodies are read whole by our own size check (WEBHOOK_MAX_BODY_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+
+# --- Production hardening (DJANGO_DEBUG=0); TLS itself is the reverse proxy's / ngrok's job ---
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+
+# --- MultiChat Webhook (read through webhook.conf) ---
+WEBHOOK_API_TOKEN = os.environ.get("WEBHOOK_API_TOKEN", "")
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024 * 1024)
+WEBHOOK_MAX_JSON_DEPTH = env_int("WEBHOOK_MAX_JSON_DEPTH", 64)
+WEBHOOK_REQUIRE_TOKEN = env_bool("WEBHOOK_REQUIRE_TOKEN", True)
+WEBHOOK_FALLBACK_CLIENT = env_bool("WEBHOOK_FALLBACK_CLIENT", DEBUG)
+WEBHOOK_IP_ALLOWLIST = env_list("WEBHOOK_IP_ALLOWLIST")
+WEBHOOK_TRUSTED_PROXIES = env_list("WEBHOOK_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+WEBHOOK_META_APP_SECRET = os.environ.get("WEBHOOK_META_APP_SECRET", "")
+WEBHOOK_META_VERIFY_TOKEN = os.environ.get("WEBHOOK_META_VERIFY_TOKEN", "")
+WEBHOOK_GATEWAY_TZ = os.environ.get("WEBHOOK_GATEWAY_TZ", "America/Sao_Paulo")
+WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
+WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
+WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
+NGROK_AUTHTOKEN = os.environ.get("NGROK_AUTHTOKEN", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "webhook": {"handlers": ["console"], "level": os.environ.get("WEBHOOK_LOG_LEVEL", "INFO")},
+    },
+}

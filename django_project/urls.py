@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
+
+from webhook.views import WebhookView
+
+admin.site.site_header = "MultiChat Webhook"
+admin.site.site_title = "MultiChat Webhook"
+admin.site.index_title = "Administração"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/webhook/status/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("webhook/", include("webhook.urls")),
+    # Gateways configured without the trailing slash must not hit a redirect (POST bodies are lost).
+    path("webhook", csrf_exempt(WebhookView.as_view())),
+]

@@ -1,0 +1,2 @@
+"""Admin: placeholder registration, replaced below."""
+from django.contrib import admin  # noqa: F401

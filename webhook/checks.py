@@ -1,0 +1,81 @@
+"""System checks: an insecure or broken configuration is loud, whatever DEBUG says."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError
+
+from webhook.conf import webhook_settings
+
+
+@register(Tags.security, deploy=False)
+def check_webhook_security(app_configs=None, **kwargs):
+    messages = []
+    if not webhook_settings.REQUIRE_TOKEN:
+        messages.append(
+            Warning(
+                "WEBHOOK_REQUIRE_TOKEN is off: anyone who knows the URL can post deliveries "
+                "for clients that do not require a token.",
+                hint="Set WEBHOOK_REQUIRE_TOKEN=1 and configure each gateway with its client's token.",
+                id="webhook.W001",
+            )
+        )
+    if not webhook_settings.API_TOKEN:
+        messages.append(
+            Warning(
+                "WEBHOOK_API_TOKEN is empty: the read API only answers logged-in staff users.",
+                hint="Run setup_webhook.py or set WEBHOOK_API_TOKEN to a long random value.",
+                id="webhook.W002",
+            )
+        )
+    elif len(webhook_settings.API_TOKEN) < 24:
+        messages.append(
+            Warning("WEBHOOK_API_TOKEN is shorter than 24 characters.", id="webhook.W003")
+        )
+    if webhook_settings.FALLBACK_CLIENT:
+        messages.append(
+            Warning(
+                "WEBHOOK_FALLBACK_CLIENT is on: deliveries for unknown instances go to the first active client.",
+                hint="Turn it off in production (WEBHOOK_FALLBACK_CLIENT=0).",
+                id="webhook.W004",
+            )
+        )
+    if not webhook_settings.META_APP_SECRET:
+        messages.append(
+            Warning(
+                "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures (X-Hub-Signature-256) are not verified.",
+                hint="Set it to your Meta app secret if you receive from the Cloud API.",
+                id="webhook.W005",
+            )
+        )
+    if not getattr(settings, "SECRET_KEY_FROM_ENV", True):
+        messages.append(
+            Warning(
+                "DJANGO_SECRET_KEY is not set: a random key is used and logins end at every restart.",
+                hint="Run setup_webhook.py, which writes one into .env.",
+                id="webhook.W006",
+            )
+        )
+    return messages
+
+
+def insecure_settings_summary() -> list[str]:
+    """One line per insecure setting, for the servers' start-up banner."""
+    return [f"{m.id}: {m.msg}" for m in check_webhook_security()]
+
+
+@register(Tags.database)
+def check_clients_have_tokens(app_configs=None, databases=None, **kwargs):
+    if not databases:
+        return []
+    from webhook.models import Client
+
+    try:
+        weak = list(Client.objects.filter(active=True, webhook_token__regex=r"^.{0,15}$").values_list("instance_id", flat=True))
+    except DatabaseError:
+        return []
+    return [
+        Warning(f"client '{key}' has a webhook token shorter than 16 characters.", id="webhook.W010")
+        for key in weak
+    ]

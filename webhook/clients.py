@@ -1,0 +1,85 @@
+"""An in-memory directory of clients, so identifying a delivery costs no query.
+
+Clients are few and change rarely: the whole table is loaded at once and reloaded after a
+short TTL, or at once when a Client is saved or deleted in this process. When the database is
+unreachable the last loaded copy keeps serving, so deliveries can still be authenticated and
+spooled during an outage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
+
+from webhook.models import Client
+
+TTL_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    id: int
+    instance_id: str
+    name: str
+    token: str
+    require_token: bool | None
+    active: bool
+
+
+class ClientDirectory:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[str, ClientInfo] = {}
+        self._first_active: ClientInfo | None = None
+        self._loaded_at = 0.0
+
+    def _load(self) -> None:
+        rows = Client.objects.order_by("pk").values_list(
+            "pk", "instance_id", "name", "webhook_token", "require_token", "active"
+        )
+        infos = [ClientInfo(*row) for row in rows]
+        self._by_key = {info.instance_id: info for info in infos}
+        self._first_active = next((i for i in infos if i.active), None)
+        self._loaded_at = time.monotonic()
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._loaded_at < TTL_SECONDS:
+            return
+        with self._lock:
+            if time.monotonic() - self._loaded_at < TTL_SECONDS:
+                return
+            try:
+                self._load()
+            except DatabaseError:
+                if not self._loaded_at:
+                    raise  # never loaded: the caller decides (503)
+                # keep serving the last copy during an outage
+
+    def get(self, key: str) -> ClientInfo | None:
+        """The active client for an instance key, or None."""
+        if not key:
+            return None
+        self._fresh()
+        info = self._by_key.get(key)
+        return info if info is not None and info.active else None
+
+    def fallback(self) -> ClientInfo | None:
+        """The first active client, used only when WEBHOOK_FALLBACK_CLIENT is on."""
+        from webhook.conf import webhook_settings
+
+        if not webhook_settings.FALLBACK_CLIENT:
+            return None
+        self._fresh()
+        return self._first_active
+
+    def invalidate(self, **_kwargs) -> None:
+        self._loaded_at = 0.0
+
+
+client_directory = ClientDirectory()
+post_save.connect(client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_save")
+post_delete.connect(client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_del")

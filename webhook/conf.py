@@ -1,0 +1,61 @@
+"""Typed, lazily read webhook settings (so ``override_settings`` works in tests)."""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+
+
+class WebhookSettings:
+    def _get(self, name: str, default):
+        return getattr(django_settings, f"WEBHOOK_{name}", default)
+
+    @property
+    def API_TOKEN(self) -> str:
+        return self._get("API_TOKEN", "")
+
+    @property
+    def MAX_BODY_BYTES(self) -> int:
+        return int(self._get("MAX_BODY_BYTES", 64 * 1024 * 1024))
+
+    @property
+    def MAX_JSON_DEPTH(self) -> int:
+        return int(self._get("MAX_JSON_DEPTH", 64))
+
+    @property
+    def REQUIRE_TOKEN(self) -> bool:
+        return bool(self._get("REQUIRE_TOKEN", True))
+
+    @property
+    def FALLBACK_CLIENT(self) -> bool:
+        return bool(self._get("FALLBACK_CLIENT", django_settings.DEBUG))
+
+    @property
+    def IP_ALLOWLIST(self) -> list[str]:
+        return list(self._get("IP_ALLOWLIST", []))
+
+    @property
+    def TRUSTED_PROXIES(self) -> list[str]:
+        return list(self._get("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"]))
+
+    @property
+    def META_APP_SECRET(self) -> str:
+        return self._get("META_APP_SECRET", "")
+
+    @property
+    def META_VERIFY_TOKEN(self) -> str:
+        return self._get("META_VERIFY_TOKEN", "")
+
+    @property
+    def GATEWAY_TZ(self) -> str:
+        return self._get("GATEWAY_TZ", "America/Sao_Paulo")
+
+    @property
+    def APPLY_MODE(self) -> str:
+        return self._get("APPLY_MODE", "inline")
+
+    @property
+    def SPOOL_DIR(self) -> str:
+        return self._get("SPOOL_DIR", "spool")
+
+
+webhook_settings = WebhookSettings()

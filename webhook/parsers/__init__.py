@@ -1,0 +1,82 @@
+"""Family detection and parsing: an ordered table of parser modules.
+
+Each module under this package exposes ``FAMILY`` (a short name), ``matches(payload) -> bool``
+(a cheap test on the top-level shape), ``client_key(payload) -> str`` (the instance the
+delivery belongs to, read before anything else) and ``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks :data:`PARSERS` in order (FORMATS.md §1) and the first match
+wins. Adding a family is one new module and one line in the table.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from webhook.events import DEFAULT_CONTEXT, ParseContext, ParseResult
+from webhook.parsers import baileys_sample, evolution, meta_cloud, waha, wapi, zapi
+
+PARSER_VERSION = "1"
+
+PARSERS: tuple[ModuleType, ...] = (
+    meta_cloud,
+    evolution,
+    waha,
+    wapi,
+    baileys_sample,
+    zapi,
+)
+
+UNKNOWN_FAMILY = "unknown"
+
+
+def detect(payload: Any) -> ModuleType | None:
+    """The parser module for this payload, or ``None`` when no family recognises it."""
+    if not isinstance(payload, dict):
+        return None
+    for module in PARSERS:
+        if module.matches(payload):
+            return module
+    return None
+
+
+def parse(
+    payload: Any, *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
+) -> ParseResult:
+    """Detect and parse; an unknown shape gives an empty result with the reason."""
+    module = detect(payload)
+    if module is None:
+        return ParseResult(
+            family=UNKNOWN_FAMILY,
+            event_type=_guess_event_type(payload) or path_event,
+            ignored_reason="payload shape not recognised as any supported WhatsApp family",
+        )
+    return module.parse(payload, path_event=path_event, context=context)
+
+
+def client_key(payload: Any) -> str:
+    module = detect(payload)
+    if module is None:
+        return _fallback_client_key(payload)
+    return module.client_key(payload)
+
+
+def family_of(payload: Any) -> str:
+    module = detect(payload)
+    return module.FAMILY if module is not None else UNKNOWN_FAMILY
+
+
+def _guess_event_type(payload: Any) -> str:
+    if isinstance(payload, dict):
+        for key in ("event", "type", "event_type"):
+            if isinstance(payload.get(key), str):
+                return payload[key][:100]
+    return ""
+
+
+def _fallback_client_key(payload: Any) -> str:
+    """The seed's identification order for shapes we do not parse: instanceId, cliente_id."""
+    if isinstance(payload, dict):
+        for key in ("instanceId", "cliente_id"):
+            value = payload.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                return str(value)[:255]
+    return ""

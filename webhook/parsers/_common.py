@@ -1,0 +1,298 @@
+"""Helpers shared by the parsers: times, typed field reads and the Baileys proto message.
+
+Everything here is pure: no Django, no settings, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webhook.events import Contact, Location, Media, MessageType
+from webhook.exceptions import PayloadError
+
+# Anything after this is treated as absurd (and before 2009, when WhatsApp did not exist).
+_MIN_EPOCH = 1_230_768_000  # 2009-01-01
+_FUTURE_SLACK = timedelta(days=1)
+_MS_THRESHOLD = 1e11  # values above are milliseconds (1e11 s is the year 5138)
+
+
+def epoch_to_utc(value: Any) -> datetime | None:
+    """Unix time in seconds or milliseconds (number or numeric string) -> aware UTC.
+
+    Absent, zero, negative, non-numeric, overflowing or absurd values (before 2009 or more
+    than a day in the future) give ``None``: the processor falls back to the time of receipt.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dict):  # protobuf Long leaked as {"low", "high", "unsigned"}
+        try:
+            value = (int(value.get("high", 0)) << 32) + (int(value.get("low", 0)) & 0xFFFFFFFF)
+        except (TypeError, ValueError):
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN / infinity
+        return None
+    if number > _MS_THRESHOLD:
+        number /= 1000.0
+    if number < _MIN_EPOCH:
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(number), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if moment > datetime.now(tz=UTC) + _FUTURE_SLACK:
+        return None
+    return moment
+
+
+def iso_to_utc(value: Any) -> datetime | None:
+    """ISO-8601 string -> aware UTC; naive strings are taken as UTC; junk gives ``None``."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC).replace(microsecond=0)
+    if moment.timestamp() < _MIN_EPOCH or moment > datetime.now(tz=UTC) + _FUTURE_SLACK:
+        return None
+    return moment
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """The value when it is a JSON object, else an empty dict (wrong types never crash)."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """The value when it is a JSON array, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str:
+    """A string field: strings as they are, numbers as their decimal text, others empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    return ""
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    # Fits the database's 64-bit integers.
+    return number if -(2**63) < number < 2**63 else None
+
+
+def as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return number
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value) if isinstance(value, bool | int) else False
+
+
+def require_str(mapping: dict[str, Any], key: str, *, where: str) -> str:
+    """A mandatory id field: a non-empty string (or number), else a PayloadError naming it."""
+    value = text(mapping.get(key)).strip()
+    if not value:
+        raise PayloadError(f"missing or invalid '{where}'", field=where)
+    return value
+
+
+def is_group_jid(jid: str) -> bool:
+    return jid.endswith("@g.us") or jid.endswith("-group")
+
+
+# --- Baileys proto messages (Evolution data.message, W-API msgContent, the README sample) ---
+
+# Wrappers whose inner ``message`` is the real content.
+_WRAPPERS = (
+    "ephemeralMessage",
+    "viewOnceMessage",
+    "viewOnceMessageV2",
+    "viewOnceMessageV2Extension",
+    "documentWithCaptionMessage",
+    "editedMessage",
+    "deviceSentMessage",
+)
+
+# Keys that carry no content of their own.
+_METADATA_KEYS = frozenset({"messageContextInfo", "base64", "mediaUrl", "senderKeyDistributionMessage"})
+
+# proto key -> normalised type; one line per kind.
+_PROTO_TYPES: dict[str, MessageType] = {
+    "conversation": MessageType.TEXT,
+    "extendedTextMessage": MessageType.TEXT,
+    "conversationMessage": MessageType.TEXT,  # the README sample's wrapper
+    "imageMessage": MessageType.IMAGE,
+    "videoMessage": MessageType.VIDEO,
+    "ptvMessage": MessageType.VIDEO,  # round video note
+    "audioMessage": MessageType.AUDIO,
+    "documentMessage": MessageType.DOCUMENT,
+    "stickerMessage": MessageType.STICKER,
+    "locationMessage": MessageType.LOCATION,
+    "liveLocationMessage": MessageType.LOCATION,
+    "contactMessage": MessageType.CONTACT,
+    "contactsArrayMessage": MessageType.CONTACT,
+    "reactionMessage": MessageType.REACTION,
+    "buttonsResponseMessage": MessageType.BUTTON,
+    "templateButtonReplyMessage": MessageType.BUTTON,
+    "listResponseMessage": MessageType.INTERACTIVE,
+    "interactiveResponseMessage": MessageType.INTERACTIVE,
+    "orderMessage": MessageType.ORDER,
+    "protocolMessage": MessageType.SYSTEM,
+    "pollCreationMessage": MessageType.UNSUPPORTED,
+    "pollCreationMessageV3": MessageType.UNSUPPORTED,
+    "pollUpdateMessage": MessageType.UNSUPPORTED,
+}
+
+
+def unwrap_proto(message: Any) -> dict[str, Any]:
+    """Strip ephemeral / view-once / edited wrappers until the content is reached."""
+    current = obj(message)
+    for _ in range(8):  # wrappers nest a few levels at most
+        for wrapper in _WRAPPERS:
+            inner = obj(current.get(wrapper)).get("message")
+            if isinstance(inner, dict):
+                current = inner
+                break
+        else:
+            return current
+    return current
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProtoContent:
+    """What a Baileys proto message says, in normalised terms."""
+
+    type: MessageType
+    kind: str  # the proto key, e.g. "imageMessage"
+    text: str = ""
+    media: Media | None = None
+    location: Location | None = None
+    contacts: tuple[Contact, ...] = ()
+    quoted_id: str = ""
+    forwarded: bool = False
+    reaction_target: str = ""
+    reaction_emoji: str = ""
+    protocol_type: str = ""  # REVOKE, MESSAGE_EDIT, ... for protocolMessage
+    protocol_target: str = ""
+    edited_text: str = ""
+
+
+def _proto_kind(content: dict[str, Any]) -> str:
+    for key in content:
+        if key in _PROTO_TYPES:
+            return key
+    for key in content:
+        if key not in _METADATA_KEYS and isinstance(content[key], dict | str):
+            return key
+    return ""
+
+
+def _proto_media(body: dict[str, Any], *, voice: bool = False) -> Media:
+    return Media(
+        url=text(body.get("url")),
+        mimetype=text(body.get("mimetype")),
+        sha256=text(body.get("fileSha256")),
+        size=as_int(body.get("fileLength")),
+        file_name=text(body.get("fileName")) or text(body.get("title")),
+        duration=as_int(body.get("seconds")),
+        voice=voice,
+        width=as_int(body.get("width")),
+        height=as_int(body.get("height")),
+        animated=as_bool(body.get("isAnimated")) or as_bool(body.get("gifPlayback")),
+    )
+
+
+def proto_text(content: dict[str, Any]) -> str:
+    """The plain text of an (unwrapped) proto message, empty when it has none."""
+    if isinstance(content.get("conversation"), str):
+        return content["conversation"]
+    for key in ("extendedTextMessage", "conversationMessage"):
+        inner = obj(content.get(key))
+        if inner:
+            return text(inner.get("text")) or text(inner.get("conversation"))
+    return ""
+
+
+def parse_proto(message: Any, *, context_info: Any = None) -> ProtoContent:
+    """Read a Baileys proto message (wrappers unwrapped) into normalised parts."""
+    content = unwrap_proto(message)
+    kind = _proto_kind(content)
+    msg_type = _PROTO_TYPES.get(kind, MessageType.UNKNOWN if kind else MessageType.UNSUPPORTED)
+    body = obj(content.get(kind))
+    ctx = obj(context_info) or obj(body.get("contextInfo"))
+    parts: dict[str, Any] = {
+        "type": msg_type,
+        "kind": kind,
+        "quoted_id": text(ctx.get("stanzaId")),
+        "forwarded": as_bool(ctx.get("isForwarded")),
+    }
+    if msg_type is MessageType.TEXT:
+        parts["text"] = proto_text(content)
+    elif msg_type in (MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT, MessageType.STICKER):
+        parts["text"] = text(body.get("caption"))
+        parts["media"] = _proto_media(body)
+    elif msg_type is MessageType.AUDIO:
+        parts["media"] = _proto_media(body, voice=as_bool(body.get("ptt")))
+    elif msg_type is MessageType.LOCATION:
+        parts["location"] = Location(
+            latitude=as_float(body.get("degreesLatitude")),
+            longitude=as_float(body.get("degreesLongitude")),
+            name=text(body.get("name")),
+            address=text(body.get("address")),
+            url=text(body.get("url")),
+        )
+        parts["text"] = parts["location"].name
+    elif msg_type is MessageType.CONTACT:
+        cards = seq(body.get("contacts")) if kind == "contactsArrayMessage" else [body]
+        parts["contacts"] = tuple(
+            Contact(display_name=text(obj(c).get("displayName")), vcard=text(obj(c).get("vcard")))
+            for c in cards
+        )
+        parts["text"] = text(body.get("displayName")) or (
+            parts["contacts"][0].display_name if parts["contacts"] else ""
+        )
+    elif msg_type is MessageType.REACTION:
+        parts["reaction_target"] = text(obj(body.get("key")).get("id"))
+        parts["reaction_emoji"] = text(body.get("text"))
+        parts["text"] = parts["reaction_emoji"]
+    elif msg_type is MessageType.BUTTON:
+        parts["text"] = text(body.get("selectedDisplayText")) or text(body.get("selectedId"))
+    elif msg_type is MessageType.INTERACTIVE:
+        parts["text"] = text(body.get("title")) or text(obj(body.get("body")).get("text"))
+    elif msg_type is MessageType.ORDER:
+        parts["text"] = text(body.get("message")) or text(body.get("orderTitle"))
+    elif msg_type is MessageType.SYSTEM:
+        parts["protocol_type"] = text(body.get("type"))
+        parts["protocol_target"] = text(obj(body.get("key")).get("id"))
+        parts["edited_text"] = proto_text(unwrap_proto(body.get("editedMessage")))
+    elif msg_type is MessageType.UNSUPPORTED:
+        parts["text"] = text(body.get("name"))
+    return ProtoContent(**parts)

@@ -1,0 +1,103 @@
+"""The README's sample shape: Baileys ``key``/``message`` plus W-API ``msgContent``.
+
+No public document describes it (FORMATS.md §4.3): it is the project's own sample format, as
+the README's curl example sends it::
+
+    {"instanceId": "test_instance",
+     "key": {"remoteJid": "5511999999999@s.whatsapp.net", "fromMe": false, "id": "..."},
+     "message": {"conversationMessage": {"conversation": "Mensagem de teste"}},
+     "messageTimestamp": "1640995200", "pushName": "Usuário Teste",
+     "msgContent": {"conversation": "Mensagem de teste"}}
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from webhook.events import DEFAULT_CONTEXT, MessageEvent, ParseContext, ParseResult, ReactionEvent
+from webhook.parsers._common import (
+    as_bool,
+    epoch_to_utc,
+    is_group_jid,
+    obj,
+    parse_proto,
+    require_str,
+    text,
+)
+
+FAMILY = "baileys_sample"
+
+
+class SampleKey(TypedDict, total=False):
+    remoteJid: str
+    fromMe: bool
+    id: str
+    participant: str
+
+
+def matches(payload: dict[str, Any]) -> bool:
+    return (
+        isinstance(payload.get("key"), dict)
+        and ("message" in payload or "msgContent" in payload)
+        and "event" not in payload
+        and "type" not in payload
+    )
+
+
+def client_key(payload: dict[str, Any]) -> str:
+    for field in ("instanceId", "cliente_id"):
+        value = text(payload.get(field)).strip()
+        if value:
+            return value
+    return ""
+
+
+def parse(
+    payload: dict[str, Any], *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
+) -> ParseResult:
+    key: SampleKey = obj(payload.get("key"))  # type: ignore[assignment]
+    message_id = require_str(key, "id", where="key.id")
+    chat_id = require_str(key, "remoteJid", where="key.remoteJid")
+    from_me = as_bool(key.get("fromMe"))
+    is_group = is_group_jid(chat_id)
+    participant = text(key.get("participant"))
+    message = payload.get("message") if obj(payload.get("message")) else payload.get("msgContent")
+    content = parse_proto(message, context_info=payload.get("contextInfo"))
+    if not content.kind and obj(payload.get("msgContent")):
+        content = parse_proto(payload.get("msgContent"))
+    client = client_key(payload)
+    timestamp = epoch_to_utc(payload.get("messageTimestamp"))
+    sender = "" if from_me else (participant if is_group else chat_id)
+    if content.reaction_target:
+        event = ReactionEvent(
+            client_key=client,
+            timestamp=timestamp,
+            target_id=content.reaction_target,
+            emoji=content.reaction_emoji,
+            chat_id=chat_id,
+            sender_id=sender,
+            from_me=from_me,
+            raw=payload,
+        )
+        return ParseResult(family=FAMILY, event_type="reaction", client_key=client, events=(event,))
+    event = MessageEvent(
+        client_key=client,
+        timestamp=timestamp,
+        message_id=message_id,
+        chat_id=chat_id,
+        chat_name="" if is_group else text(payload.get("pushName")),
+        is_group=is_group,
+        sender_id=sender,
+        sender_name="" if from_me else text(payload.get("pushName")),
+        from_me=from_me,
+        type=content.type,
+        text=content.text,
+        media=content.media,
+        location=content.location,
+        contacts=content.contacts,
+        quoted_id=content.quoted_id,
+        forwarded=content.forwarded,
+        subtype=content.kind,
+        raw=payload,
+    )
+    return ParseResult(family=FAMILY, event_type="message", client_key=client, events=(event,))

@@ -1,0 +1,509 @@
+"""Evolution API v2 (2.1-2.3.6) and v1.8 (Baileys-based): FORMATS.md §3.
+
+Every delivery is one envelope around event-specific ``data``::
+
+    {"event": "messages.upsert", "instance": "loja-centro", "data": {...},
+     "destination": "https://...", "date_time": "2025-11-29T04:06:41.123Z",
+     "sender": "5511912345678@s.whatsapp.net", "server_url": "https://...", "apikey": null}
+
+``date_time`` is the gateway's *local* wall-clock time with a misleading ``Z`` (FORMATS §3.1):
+it is read in ``context.gateway_tz`` and used only when the data carries no time of its own.
+``data`` is one object or, in some versions, an array of them: every item is parsed, in order.
+v1.8 message data carries ``owner`` (and updates ``datetime``); v1 keeps ``extendedTextMessage``
+where v2 rewrites it to ``conversation`` and lifts its ``contextInfo`` to ``data.contextInfo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from webhook.events import (
+    DEFAULT_CONTEXT,
+    ConnectionEvent,
+    ConnectionState,
+    ContactEvent,
+    DeleteEvent,
+    DeliveryStatus,
+    EditEvent,
+    Event,
+    MessageEvent,
+    MessageType,
+    ParseContext,
+    ParseResult,
+    PresenceEvent,
+    QrCodeEvent,
+    ReactionEvent,
+    StatusEvent,
+)
+from webhook.exceptions import PayloadError
+from webhook.parsers._common import (
+    ProtoContent,
+    as_bool,
+    epoch_to_utc,
+    is_group_jid,
+    iso_to_utc,
+    obj,
+    parse_proto,
+    require_str,
+    seq,
+    text,
+    unwrap_proto,
+)
+
+FAMILY = "evolution"
+
+
+class EvolutionKey(TypedDict, total=False):
+    remoteJid: str  # the chat, verbatim: <phone>@s.whatsapp.net, <id>@g.us or <lid>@lid
+    fromMe: bool
+    id: str  # the WhatsApp message id
+    participant: str  # group author
+    remoteJidAlt: str  # 2.3.6: the chat's other address (phone JID of an @lid chat, or the LID)
+    senderPn: str  # 2.3.0: phone JID of an @lid chat
+    senderLid: str
+    participantAlt: str  # same for the group author
+    participantPn: str
+    participantLid: str
+    addressingMode: str  # "pn" | "lid"
+
+
+class EvolutionMessage(TypedDict, total=False):
+    """``messages.upsert`` / ``send.message`` data (v1.8: ``owner``, no ``status``)."""
+
+    key: EvolutionKey
+    pushName: str
+    status: str  # PENDING | SERVER_ACK | DELIVERY_ACK | READ | PLAYED | ERROR | DELETED
+    message: dict[str, Any]  # Baileys proto Message, plus "base64" / "mediaUrl" for media
+    contextInfo: dict[str, Any]  # v2: the content's contextInfo lifted (stanzaId = quoted id)
+    messageType: str
+    messageTimestamp: int | str | dict[str, Any]  # seconds; a Long object on some builds
+    instanceId: str
+    source: str
+    owner: str
+
+
+class EvolutionUpdate(TypedDict, total=False):
+    """``messages.update`` data: v2 ``keyId`` (``messageId`` is Evolution's DB row id, never
+    the WhatsApp id); v1.8 spreads the key (``id``) and adds ``datetime`` in milliseconds."""
+
+    keyId: str
+    messageId: str
+    id: str
+    remoteJid: str
+    fromMe: bool
+    participant: str
+    status: str | int
+    datetime: int
+
+
+class EvolutionProtocol(TypedDict, total=False):
+    """``messages.edited`` / ``send.message.update`` data: the proto ``protocolMessage``."""
+
+    key: EvolutionKey  # the ORIGINAL message
+    type: str  # MESSAGE_EDIT | REVOKE (enum names; numbers on raw builds)
+    editedMessage: dict[str, Any]
+    timestampMs: str
+
+
+class EvolutionConnection(TypedDict, total=False):
+    instance: str
+    wuid: str  # own JID once connected
+    state: str  # open | connecting | close | refused
+    statusReason: int  # Baileys DisconnectReason: 200, 401, 428, 515...
+
+
+# renderStatus.ts, by name and by its numeric (proto WebMessageInfo.Status) value.
+STATUSES: dict[str, DeliveryStatus] = {
+    "ERROR": DeliveryStatus.FAILED,
+    "PENDING": DeliveryStatus.PENDING,
+    "SERVER_ACK": DeliveryStatus.SENT,  # one tick: WhatsApp's server has it
+    "DELIVERY_ACK": DeliveryStatus.DELIVERED,  # also stamped on every incoming message
+    "READ": DeliveryStatus.READ,
+    "PLAYED": DeliveryStatus.PLAYED,  # voice / video note played
+    "DELETED": DeliveryStatus.DELETED,  # deleted through the API
+    "0": DeliveryStatus.FAILED,
+    "1": DeliveryStatus.PENDING,
+    "2": DeliveryStatus.SENT,
+    "3": DeliveryStatus.DELIVERED,
+    "4": DeliveryStatus.READ,
+    "5": DeliveryStatus.PLAYED,
+}
+
+CONNECTION_STATES: dict[str, ConnectionState] = {
+    "open": ConnectionState.OPEN,
+    "connecting": ConnectionState.CONNECTING,
+    "close": ConnectionState.CLOSED,
+    "closed": ConnectionState.CLOSED,  # status.instance after a logout
+    "refused": ConnectionState.CLOSED,  # QR code limit reached: the session was given up
+}
+
+# protocolMessage.type: enum names as protobuf toJSON writes them, numbers from raw builds.
+REVOKE_TYPES = frozenset({"REVOKE", "0"})
+EDIT_TYPES = frozenset({"MESSAGE_EDIT", "14"})
+
+
+def matches(payload: dict[str, Any]) -> bool:
+    return (
+        isinstance(payload.get("event"), str)
+        and isinstance(payload.get("instance"), str)
+        and "data" in payload
+    )
+
+
+def client_key(payload: dict[str, Any]) -> str:
+    return text(payload.get("instance")).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    """What every event of one delivery shares."""
+
+    client: str
+    own_jid: str  # envelope "sender": the connected number
+    time: datetime | None  # envelope date_time in UTC: the fallback event time
+
+
+def gateway_time_to_utc(value: Any, zone: str) -> datetime | None:
+    """Evolution's ``date_time``: local wall-clock time with a false ``Z`` -> aware UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    stamp = value.strip().removesuffix("Z").removesuffix("z")
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # the expected case; an explicit offset is trusted as sent
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return iso_to_utc(stamp)  # unknown zone name: the best guess is UTC
+    return iso_to_utc(moment.isoformat())
+
+
+def parse(
+    payload: dict[str, Any], *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
+) -> ParseResult:
+    event_type = text(payload.get("event")).strip() or path_event
+    client = client_key(payload)
+    handler = _HANDLERS.get(_event_name(event_type))
+    if handler is None:
+        return ParseResult(
+            family=FAMILY,
+            event_type=event_type,
+            client_key=client,
+            ignored_reason=f"event {event_type or '?'} not handled",
+        )
+    delivery = _Delivery(
+        client=client,
+        own_jid=text(payload.get("sender")).strip(),
+        time=gateway_time_to_utc(payload.get("date_time"), context.gateway_tz),
+    )
+    events, reason = handler(payload.get("data"), delivery)
+    return ParseResult(
+        family=FAMILY,
+        event_type=event_type,
+        client_key=client,
+        events=tuple(events),
+        ignored_reason="" if events else f"{event_type}: {reason}",
+    )
+
+
+def _event_name(event: str) -> str:
+    """messages.upsert, MESSAGES_UPSERT and the by-events path messages-upsert are one name."""
+    return event.strip().strip("/").lower().replace("_", ".").replace("-", ".")
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    """One object or an array of them; other values (and non-object items) give nothing."""
+    if isinstance(data, dict):
+        return [data]
+    return [item for item in seq(data) if isinstance(item, dict)]
+
+
+def _meta(delivery: _Delivery, timestamp: datetime | None, raw: Any) -> dict[str, Any]:
+    """The fields every event shares."""
+    return {"client_key": delivery.client, "timestamp": timestamp, "raw": raw}
+
+
+def _status(value: Any) -> DeliveryStatus | None:
+    name = text(value).strip().upper()
+    return STATUSES.get(name, DeliveryStatus.UNKNOWN) if name else None
+
+
+def _alt(primary: str, *candidates: Any) -> str:
+    """The first candidate address that is present and differs from the primary one."""
+    for candidate in candidates:
+        value = text(candidate).strip()
+        if value and value != primary:
+            return value
+    return ""
+
+
+# --- messages.upsert / send.message ---
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """Who and where of one message, from its key."""
+
+    message_id: str
+    chat_id: str
+    chat_alt: str
+    from_me: bool
+    sender_id: str  # own JID for our messages, the participant in groups, else the chat
+    sender_alt: str
+    timestamp: datetime | None
+
+
+def _messages(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    events = [_message_item(item, delivery) for item in _items(data)]
+    return [e for e in events if e is not None], "no message to apply in data"
+
+
+def _head(data: EvolutionMessage, delivery: _Delivery) -> _Head:
+    key: EvolutionKey = obj(data.get("key"))  # type: ignore[assignment]
+    message_id = require_str(key, "id", where="data.key.id")
+    chat_id = require_str(key, "remoteJid", where="data.key.remoteJid")
+    from_me = as_bool(key.get("fromMe"))
+    chat_alt = _alt(chat_id, key.get("remoteJidAlt"), key.get("senderPn"), key.get("senderLid"))
+    sender, sender_alt = chat_id, chat_alt
+    if is_group_jid(chat_id):  # the author is the participant; a group has no alternate id
+        sender = text(key.get("participant")).strip()
+        alts = (key.get("participantAlt"), key.get("participantPn"), key.get("participantLid"))
+        chat_alt, sender_alt = "", _alt(sender, *alts)
+    if from_me:
+        sender, sender_alt = delivery.own_jid, ""
+    return _Head(
+        message_id=message_id,
+        chat_id=chat_id,
+        chat_alt=chat_alt,
+        from_me=from_me,
+        sender_id=sender,
+        sender_alt=sender_alt,
+        timestamp=epoch_to_utc(data.get("messageTimestamp")) or delivery.time,
+    )
+
+
+def _message_item(data: EvolutionMessage, delivery: _Delivery) -> Event | None:
+    head = _head(data, delivery)
+    content = parse_proto(data.get("message"), context_info=data.get("contextInfo"))
+    if content.type is MessageType.REACTION:
+        if not content.reaction_target:
+            where = "data.message.reactionMessage.key.id"
+            raise PayloadError(f"missing or invalid '{where}'", field=where)
+        return ReactionEvent(
+            **_meta(delivery, head.timestamp, data),
+            target_id=content.reaction_target,
+            emoji=content.reaction_emoji,  # "" = the reaction was removed
+            chat_id=head.chat_id,
+            sender_id=head.sender_id,
+            from_me=head.from_me,
+        )
+    if content.type is MessageType.SYSTEM:  # protocolMessage: edit, revoke or housekeeping
+        proto = obj(unwrap_proto(data.get("message")).get("protocolMessage"))
+        return _protocol_event(proto, head.chat_id, head.timestamp, delivery)
+    return _message_event(data, head, content, delivery)
+
+
+def _message_event(
+    data: EvolutionMessage, head: _Head, content: ProtoContent, delivery: _Delivery
+) -> MessageEvent:
+    is_group = is_group_jid(head.chat_id)
+    push_name = "" if head.from_me else text(data.get("pushName"))
+    media = content.media
+    if media is not None:
+        message = obj(data.get("message"))
+        inline = message.get("base64") or data.get("base64")  # never copied: only flagged
+        url = text(message.get("mediaUrl")) or text(data.get("mediaUrl"))  # S3 / MinIO copy
+        media = replace(media, url=url or media.url, has_inline_data=isinstance(inline, str))
+    v1 = "owner" in data or "datetime" in data
+    return MessageEvent(
+        **_meta(delivery, head.timestamp, data),
+        message_id=head.message_id,
+        chat_id=head.chat_id,
+        chat_name="" if is_group else push_name,
+        chat_alt_id=head.chat_alt,
+        is_group=is_group,
+        sender_id=head.sender_id,
+        sender_name=push_name,
+        sender_alt_id=head.sender_alt,
+        from_me=head.from_me,
+        type=content.type,
+        text=content.text,
+        media=media,
+        location=content.location,
+        contacts=content.contacts,
+        quoted_id=content.quoted_id,
+        forwarded=content.forwarded,
+        status=_status(data.get("status")),
+        subtype=content.kind or text(data.get("messageType")),
+        extra={"version": "v1" if v1 else "v2", "source": text(data.get("source"))},
+    )
+
+
+def _protocol_event(
+    proto: EvolutionProtocol, chat_id: str, timestamp: datetime | None, delivery: _Delivery
+) -> Event | None:
+    """A protocolMessage: REVOKE -> DeleteEvent, MESSAGE_EDIT -> EditEvent, others -> None."""
+    kind = text(proto.get("type")).strip().upper()
+    key = obj(proto.get("key"))
+    is_edit = kind in EDIT_TYPES or (not kind and isinstance(proto.get("editedMessage"), dict))
+    if kind not in REVOKE_TYPES and not is_edit:
+        return None
+    target = require_str(key, "id", where="protocolMessage.key.id")
+    chat = chat_id or text(key.get("remoteJid")).strip()
+    if not is_edit:
+        return DeleteEvent(**_meta(delivery, timestamp, proto), target_id=target, chat_id=chat)
+    new_text = parse_proto(proto.get("editedMessage")).text  # text, or a media caption
+    return EditEvent(
+        **_meta(delivery, timestamp, proto), target_id=target, new_text=new_text, chat_id=chat
+    )
+
+
+# --- receipts, deletes, edits ---
+
+
+def _updates(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    events: list[Event] = []
+    for item in _items(data):
+        update: EvolutionUpdate = item  # type: ignore[assignment]
+        id_field = "keyId" if "keyId" in update or "id" not in update else "id"  # v2 | v1
+        message_id = require_str(item, id_field, where=f"data.{id_field}")
+        status = _status(update.get("status"))
+        if status is None:  # e.g. a poll update: no receipt to apply
+            continue
+        chat_id = text(update.get("remoteJid")).strip()
+        # Our message: who received it (2.2.x sets participant = remoteJid); theirs: ourselves.
+        recipient = text(update.get("participant")).strip() or chat_id
+        timestamp = epoch_to_utc(update.get("datetime")) or delivery.time  # v1 only: ms
+        events.append(
+            StatusEvent(
+                **_meta(delivery, timestamp, item),
+                message_id=message_id,
+                status=status,
+                chat_id=chat_id,
+                recipient_id=recipient if as_bool(update.get("fromMe")) else delivery.own_jid,
+            )
+        )
+    return events, "no status in data"
+
+
+def _deletes(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    events: list[Event] = []
+    for item in _items(data):
+        key = obj(item.get("key"))  # API delete: the stored message, whose own "id" is a DB id
+        where = "data.key.id" if key else "data.id"
+        key = key or item  # revoke: the bare Baileys key
+        target = require_str(key, "id", where=where)
+        chat_id = text(key.get("remoteJid")).strip()
+        events.append(
+            DeleteEvent(**_meta(delivery, delivery.time, item), target_id=target, chat_id=chat_id)
+        )
+    return events, "no message key in data"
+
+
+def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    events: list[Event] = []
+    for item in _items(data):
+        key = obj(item.get("key"))
+        chat_id = text(key.get("remoteJid")).strip()
+        if "type" in item or "editedMessage" in item or not obj(item.get("message")):
+            proto: EvolutionProtocol = item  # type: ignore[assignment]
+            timestamp = epoch_to_utc(proto.get("timestampMs")) or delivery.time
+            event = _protocol_event(proto, chat_id, timestamp, delivery)
+            events.extend([event] if event is not None else [])
+            continue
+        # Evolution's non-Baileys channels send the edited message itself: {key, message, ...}.
+        events.append(
+            EditEvent(
+                **_meta(
+                    delivery, epoch_to_utc(item.get("messageTimestamp")) or delivery.time, item
+                ),
+                target_id=require_str(key, "id", where="data.key.id"),
+                new_text=parse_proto(item.get("message")).text,
+                chat_id=chat_id,
+            )
+        )
+    return events, "no edit or revoke in data"
+
+
+# --- instance events ---
+
+
+def _connection(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    """connection.update {state, wuid, statusReason}; status.instance {status, ...ReasonCode}."""
+    events: list[Event] = []
+    for item in _items(data):
+        conn: EvolutionConnection = item  # type: ignore[assignment]
+        state = (text(conn.get("state")) or text(item.get("status"))).strip().lower()
+        reason = item.get("statusReason", item.get("disconnectionReasonCode"))
+        events.append(
+            ConnectionEvent(
+                **_meta(delivery, delivery.time, item),
+                state=CONNECTION_STATES.get(state, ConnectionState.UNKNOWN),
+                phone=text(conn.get("wuid")).strip(),
+                reason=text(reason),
+            )
+        )
+    return events, "no connection state in data"
+
+
+def _qrcode(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    item = obj(data)
+    qrcode = obj(item.get("qrcode"))
+    if not qrcode:  # {message: "QR code limit reached, please login again", statusCode}
+        return [], text(item.get("message")) or "no qrcode in data"
+    code, image = text(qrcode.get("code")), text(qrcode.get("base64"))
+    return [QrCodeEvent(**_meta(delivery, delivery.time, item), code=code, image=image)], ""
+
+
+def _contacts(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    """contacts.upsert / contacts.update {remoteJid, pushName}; chats.upsert {remoteJid, name}."""
+    events: list[Event] = []
+    for item in _items(data):
+        field = "remoteJid" if "remoteJid" in item else "id"
+        contact_id = require_str(item, field, where=f"data.{field}")
+        events.append(
+            ContactEvent(
+                **_meta(delivery, delivery.time, item),
+                contact_id=contact_id,
+                name=text(item.get("pushName")) or text(item.get("name")),
+                is_group=is_group_jid(contact_id),
+            )
+        )
+    return events, "no contact in data"
+
+
+def _presence(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+    """presence.update {id, presences: {<jid>: {lastKnownPresence, lastSeen?}}}."""
+    events: list[Event] = []
+    for jid, state in obj(obj(data).get("presences")).items():
+        presence = text(obj(state).get("lastKnownPresence"))
+        events.append(
+            PresenceEvent(**_meta(delivery, delivery.time, state), chat_id=jid, presence=presence)
+        )
+    return events, "no presences in data"
+
+
+_Handler = Callable[[Any, _Delivery], tuple[list[Event], str]]
+
+# Normalised event name (see _event_name) -> handler; anything else is ignored with a reason.
+_HANDLERS: dict[str, _Handler] = {
+    "messages.upsert": _messages,
+    "send.message": _messages,  # sends through the API (status PENDING)
+    "messages.update": _updates,
+    "messages.delete": _deletes,
+    "messages.edited": _edits,
+    "send.message.update": _edits,  # edits made through the API
+    "connection.update": _connection,
+    "status.instance": _connection,
+    "qrcode.updated": _qrcode,
+    "contacts.upsert": _contacts,
+    "contacts.update": _contacts,
+    "chats.upsert": _contacts,
+    "presence.update": _presence,
+}

@@ -1,0 +1,133 @@
+"""Reads: querysets and summaries for the views, the admin and the scripts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from webhook import spool
+from webhook.models import Client, Message, WebhookEvent
+from webhook.services.stats import realtime_refresh
+
+
+class FilterError(ValueError):
+    """A query-string filter has a value we cannot use."""
+
+
+def _since(value: str) -> datetime:
+    moment = parse_datetime(value)
+    if moment is None:
+        raise FilterError(f"'since' must be an ISO-8601 date-time, got '{value[:40]}'")
+    return moment
+
+
+def message_list(*, filters: dict[str, str]) -> QuerySet[Message]:
+    qs = Message.objects.select_related("client", "chat", "sender").order_by("-timestamp", "-id")
+    if filters.get("client"):
+        qs = qs.filter(client__instance_id=filters["client"])
+    if filters.get("chat"):
+        qs = qs.filter(chat__chat_id=filters["chat"])
+    if filters.get("external_id"):
+        qs = qs.filter(external_id=filters["external_id"])
+    if filters.get("type"):
+        qs = qs.filter(type=filters["type"])
+    if filters.get("since"):
+        qs = qs.filter(timestamp__gte=_since(filters["since"]))
+    return qs
+
+
+def message_as_dict(message: Message) -> dict[str, Any]:
+    return {
+        "external_id": message.external_id,
+        "client": message.client.instance_id,
+        "chat": message.chat.chat_id,
+        "chat_name": message.chat.name,
+        "is_group": message.chat.is_group,
+        "sender": message.sender.sender_id if message.sender else "",
+        "sender_name": message.sender.name if message.sender else "",
+        "from_me": message.from_me,
+        "type": message.type,
+        "subtype": message.subtype,
+        "text": message.text,
+        "media_mimetype": message.media_mimetype,
+        "media_url": message.media_url,
+        "media_id": message.media_id,
+        "is_voice": message.is_voice,
+        "latitude": message.latitude,
+        "longitude": message.longitude,
+        "contacts": message.contacts,
+        "quoted_id": message.quoted_id,
+        "reactions": message.reactions,
+        "edit_history": message.edit_history,
+        "is_deleted": message.is_deleted,
+        "timestamp": message.timestamp.isoformat().replace("+00:00", "Z"),
+        "timestamp_estimated": message.timestamp_estimated,
+        "status": message.status,
+        "status_times": {
+            step: getattr(message, f"{step}_at").isoformat().replace("+00:00", "Z")
+            for step in ("sent", "delivered", "read", "played", "failed", "deleted")
+            if getattr(message, f"{step}_at")
+        },
+        "family": message.family,
+    }
+
+
+def event_list(*, filters: dict[str, str]) -> QuerySet[WebhookEvent]:
+    qs = WebhookEvent.objects.select_related("client").order_by("-received_at", "-id")
+    if filters.get("client"):
+        qs = qs.filter(client_key=filters["client"])
+    for name in ("status", "family", "event_type"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    return qs
+
+
+def event_as_dict(event: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "received_at": event.received_at.isoformat().replace("+00:00", "Z"),
+        "client": event.client.instance_id if event.client else event.client_key,
+        "family": event.family,
+        "event_type": event.event_type,
+        "status": event.status,
+        "error": event.error,
+        "processing_ms": event.processing_ms,
+    }
+
+
+def status_summary() -> dict[str, Any]:
+    """Aggregate health only: counts and states, never bodies, names of people or secrets."""
+    by_status = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    per_client = []
+    counts = dict(Message.objects.values_list("client_id").annotate(n=Count("pk")).order_by())
+    events = dict(WebhookEvent.objects.values_list("client_id").annotate(n=Count("pk")).order_by())
+    for client in Client.objects.order_by("name"):
+        rt = realtime_refresh(client=client)
+        per_client.append(
+            {
+                "client": client.instance_id,
+                "name": client.name,
+                "active": client.active,
+                "events": events.get(client.pk, 0),
+                "messages": counts.get(client.pk, 0),
+                "connection": rt.connection_state if rt else "unknown",
+                "last_event_at": rt.last_event_at.isoformat() if rt and rt.last_event_at else None,
+                "active_chats": rt.active_chats if rt else 0,
+                "waiting_chats": rt.waiting_chats if rt else 0,
+                "messages_per_minute": rt.messages_per_minute if rt else 0,
+                "avg_first_response_seconds": rt.avg_first_response_seconds if rt else None,
+                "avg_processing_ms": rt.avg_processing_ms if rt else None,
+                "has_qr_code": bool(rt and rt.last_qr_code),
+            }
+        )
+    return {
+        "ok": True,
+        "events_total": sum(by_status.values()),
+        "events_by_status": by_status,
+        "messages_total": sum(counts.values()),
+        "spooled": spool.pending_count(),
+        "clients": per_client,
+    }

@@ -1,0 +1,59 @@
+"""Writes for the gateway instance itself: connection, QR code, contacts, presence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from webhook.events import ConnectionEvent, ContactEvent, PresenceEvent, QrCodeEvent
+from webhook.models import Chat, Client, RealTimeStats
+from webhook.services.messages import sender_upsert
+from webhook.services.stats import realtime_row
+
+
+def connection_apply(*, client: Client, event: ConnectionEvent, received_at: datetime) -> bool:
+    """Record the connection state; an older report never overwrites a newer one."""
+    moment = event.timestamp or received_at
+    row = realtime_row(client)
+    changes = {
+        "connection_state": str(event.state),
+        "connection_reason": event.reason[:255],
+        "connection_changed_at": moment,
+    }
+    if event.phone:
+        changes["connected_phone"] = event.phone[:64]
+    newer = Q(connection_changed_at__isnull=True) | Q(connection_changed_at__lte=moment)
+    return bool(RealTimeStats.objects.filter(newer, pk=row.pk).update(**changes))
+
+
+def qrcode_apply(*, client: Client, event: QrCodeEvent, received_at: datetime) -> bool:
+    moment = event.timestamp or received_at
+    row = realtime_row(client)
+    newer = Q(last_qr_at__isnull=True) | Q(last_qr_at__lte=moment)
+    return bool(
+        RealTimeStats.objects.filter(newer, pk=row.pk).update(
+            last_qr_code=event.code, last_qr_image=event.image, last_qr_at=moment,
+            connection_state="qr_required",
+        )
+    )
+
+
+def contact_apply(*, client: Client, event: ContactEvent, received_at: datetime) -> bool:
+    """An address-book entry: names the Sender (and the Chat when it already exists)."""
+    if event.is_group:
+        return bool(
+            event.name
+            and Chat.objects.filter(client=client, chat_id=event.contact_id[:255]).exclude(name=event.name).update(
+                name=event.name[:255]
+            )
+        )
+    sender_upsert(client=client, sender_id=event.contact_id, name=event.name, alt_id=event.alt_id)
+    if event.name:
+        Chat.objects.filter(client=client, chat_id=event.contact_id[:255], name="").update(name=event.name[:255])
+    return True
+
+
+def presence_apply(*, client: Client, event: PresenceEvent, received_at: datetime) -> bool:
+    """Presence is transient: it only marks the client as alive (last event time)."""
+    return False

@@ -1,0 +1,410 @@
+"""Writes for the conversation: chats, senders, messages and the updates that target them.
+
+Every function is idempotent: database constraints decide duplicates, statuses only move
+forward, and an update whose message has not arrived yet is parked in ``PendingUpdate`` and
+applied when the message is stored. Each returns whether it changed anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
+
+from webhook.events import (
+    STATUS_RANK,
+    DeleteEvent,
+    DeliveryStatus,
+    EditEvent,
+    MessageEvent,
+    ReactionEvent,
+    StatusEvent,
+    status_advances,
+)
+from webhook.models import Chat, Client, Message, PendingUpdate, Sender, WebhookEvent
+from webhook.services import stats
+
+# Status -> the Message field holding the time it was first reached.
+STEP_FIELDS: dict[str, str] = {
+    DeliveryStatus.SENT: "sent_at",
+    DeliveryStatus.DELIVERED: "delivered_at",
+    DeliveryStatus.READ: "read_at",
+    DeliveryStatus.PLAYED: "played_at",
+    DeliveryStatus.FAILED: "failed_at",
+    DeliveryStatus.DELETED: "deleted_at",
+}
+# Reaching a step implies the earlier ones ("read" without "delivered" means both).
+IMPLIED_STEPS: dict[str, tuple[str, ...]] = {
+    DeliveryStatus.SENT: (DeliveryStatus.SENT,),
+    DeliveryStatus.DELIVERED: (DeliveryStatus.SENT, DeliveryStatus.DELIVERED),
+    DeliveryStatus.READ: (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ),
+    DeliveryStatus.PLAYED: (
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.READ,
+        DeliveryStatus.PLAYED,
+    ),
+    DeliveryStatus.FAILED: (DeliveryStatus.FAILED,),
+    DeliveryStatus.DELETED: (DeliveryStatus.DELETED,),
+}
+
+
+def _clip(value: str, size: int = 255) -> str:
+    return value[:size]
+
+
+def chat_upsert(
+    *, client: Client, chat_id: str, name: str = "", alt_id: str = "", is_group: bool = False
+) -> Chat:
+    """The Chat for ``chat_id`` (created when new); fills name and alternate id when learnt."""
+    chat_id = _clip(chat_id)
+    chat = Chat.objects.filter(client=client, chat_id=chat_id).first()
+    if chat is None:
+        try:
+            with transaction.atomic():
+                return Chat.objects.create(
+                    client=client,
+                    chat_id=chat_id,
+                    name=_clip(name),
+                    alt_id=_clip(alt_id),
+                    is_group=is_group,
+                )
+        except IntegrityError:  # created by a concurrent delivery
+            chat = Chat.objects.get(client=client, chat_id=chat_id)
+    changes = {}
+    if name and chat.name != name[:255]:
+        changes["name"] = _clip(name)
+    if alt_id and not chat.alt_id:
+        changes["alt_id"] = _clip(alt_id)
+    if changes:
+        Chat.objects.filter(pk=chat.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(chat, field, value)
+    return chat
+
+
+def sender_upsert(
+    *,
+    client: Client,
+    sender_id: str,
+    name: str = "",
+    alt_id: str = "",
+    is_me: bool = False,
+    seen_at: datetime | None = None,
+) -> Sender:
+    """One Sender per contact, found under its id or its alternate (LID <-> phone)."""
+    sender_id, alt_id = _clip(sender_id), _clip(alt_id)
+    ids = [i for i in (sender_id, alt_id) if i]
+    sender = (
+        Sender.objects.filter(client=client)
+        .filter(Q(sender_id__in=ids) | Q(alt_id__in=ids))
+        .order_by("pk")
+        .first()
+    )
+    if sender is None:
+        try:
+            with transaction.atomic():
+                return Sender.objects.create(
+                    client=client,
+                    sender_id=sender_id,
+                    alt_id=alt_id,
+                    name=_clip(name),
+                    is_me=is_me,
+                    first_seen_at=seen_at,
+                    last_seen_at=seen_at,
+                )
+        except IntegrityError:
+            sender = Sender.objects.get(client=client, sender_id=sender_id)
+    changes: dict[str, Any] = {}
+    if name and sender.name != name[:255]:
+        changes["name"] = _clip(name)
+    other = next((i for i in ids if i != sender.sender_id), "")
+    if other and not sender.alt_id:
+        changes["alt_id"] = other
+    if is_me and not sender.is_me:
+        changes["is_me"] = True
+    if seen_at is not None:
+        changes["first_seen_at"] = Least(F("first_seen_at"), seen_at) if sender.first_seen_at else seen_at
+        changes["last_seen_at"] = Greatest(F("last_seen_at"), seen_at) if sender.last_seen_at else seen_at
+    if changes:
+        Sender.objects.filter(pk=sender.pk).update(**changes)
+    return sender
+
+
+def _media_fields(event: MessageEvent) -> dict[str, Any]:
+    media = event.media
+    if media is None:
+        return {}
+    return {
+        "media_url": media.url,
+        "media_id": _clip(media.media_id),
+        "media_mimetype": _clip(media.mimetype),
+        "media_sha256": _clip(media.sha256),
+        "media_size": media.size,
+        "media_file_name": _clip(media.file_name, 500),
+        "media_duration": media.duration if media.duration is None or abs(media.duration) < 2**31 else None,
+        "media_width": media.width if media.width is None or abs(media.width) < 2**31 else None,
+        "media_height": media.height if media.height is None or abs(media.height) < 2**31 else None,
+        "is_voice": media.voice,
+    }
+
+
+def _location_fields(event: MessageEvent) -> dict[str, Any]:
+    loc = event.location
+    if loc is None:
+        return {}
+    return {
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "location_name": _clip(loc.name, 500),
+        "location_address": loc.address,
+    }
+
+
+def message_upsert(
+    *,
+    client: Client,
+    event: MessageEvent,
+    family: str,
+    received_at: datetime,
+    webhook_event: WebhookEvent | None = None,
+) -> bool:
+    """Store a message once per (client, external id); True when it was new."""
+    timestamp = event.timestamp or received_at
+    chat = chat_upsert(
+        client=client,
+        chat_id=event.chat_id,
+        name=event.chat_name,
+        alt_id=event.chat_alt_id,
+        is_group=event.is_group,
+    )
+    sender = None
+    if event.sender_id:
+        sender = sender_upsert(
+            client=client,
+            sender_id=event.sender_id,
+            name=event.sender_name,
+            alt_id=event.sender_alt_id,
+            is_me=event.from_me,
+            seen_at=timestamp,
+        )
+    status = event.status or (DeliveryStatus.SENT if event.from_me else "")
+    fields: dict[str, Any] = {
+        "client": client,
+        "external_id": _clip(event.message_id),
+        "chat": chat,
+        "sender": sender,
+        "from_me": event.from_me,
+        "type": event.type if event.type in Message.Type.values else Message.Type.UNKNOWN,
+        "subtype": _clip(event.subtype, 60),
+        "text": event.text,
+        "timestamp": timestamp,
+        "timestamp_estimated": event.timestamp is None,
+        "family": family,
+        "contacts": [dataclasses.asdict(c) for c in event.contacts],
+        "quoted_id": _clip(event.quoted_id),
+        "forwarded": event.forwarded,
+        "status": status if status in Message.Status.values else Message.Status.UNKNOWN,
+        "webhook_event": webhook_event,
+        **_media_fields(event),
+        **_location_fields(event),
+    }
+    if event.from_me and status in STEP_FIELDS:
+        for step in IMPLIED_STEPS[status]:
+            fields[STEP_FIELDS[step]] = timestamp
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(**fields)
+    except IntegrityError:
+        return False  # already stored: a duplicate delivery
+    stats.stats_record_message(message=message, chat=chat)
+    pending_apply(client=client, message=message)
+    return True
+
+
+def _message(client: Client, external_id: str) -> Message | None:
+    return Message.objects.filter(client=client, external_id=external_id[:255]).first()
+
+
+def _fingerprint(kind: str, data: dict[str, Any]) -> str:
+    encoded = json.dumps([kind, data], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _pending_store(*, client: Client, target_id: str, kind: str, data: dict[str, Any]) -> bool:
+    fingerprint = _fingerprint(kind, data)
+    try:
+        with transaction.atomic():
+            PendingUpdate.objects.create(
+                client=client,
+                target_id=_clip(target_id),
+                kind=kind,
+                fingerprint=fingerprint,
+                data=data,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _status_steps_apply(message: Message, status: str, moment: datetime) -> bool:
+    """Record when each implied step was reached (earliest time wins) and count it."""
+    changed = False
+    for step in IMPLIED_STEPS.get(status, ()):
+        field = STEP_FIELDS[step]
+        first = Message.objects.filter(pk=message.pk, **{f"{field}__isnull": True}).update(
+            **{field: moment}
+        )
+        if first:
+            changed = True
+            stats.stats_record_step(message=message, step=step)
+        elif Message.objects.filter(pk=message.pk, **{f"{field}__gt": moment}).update(
+            **{field: moment}
+        ):
+            changed = True
+    return changed
+
+
+def message_status_apply(*, client: Client, event: StatusEvent, received_at: datetime) -> bool:
+    """Move a message's delivery status forward; park it when the message is unknown."""
+    if event.status == DeliveryStatus.UNKNOWN:
+        return False
+    message = _message(client, event.message_id)
+    if message is None:
+        data = {
+            "status": str(event.status),
+            "timestamp": _iso(event.timestamp or received_at),
+            "error": event.error,
+        }
+        return _pending_store(client=client, target_id=event.message_id, kind="status", data=data)
+    moment = event.timestamp or received_at
+    changed = _status_steps_apply(message, event.status, moment)
+    lower = [s for s in Message.Status.values if status_advances(s, event.status)] + [""]
+    advanced = Message.objects.filter(pk=message.pk, status__in=lower).update(
+        status=event.status, status_error=event.error[:2000] if event.error else F("status_error")
+    )
+    return bool(changed or advanced)
+
+
+def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetime) -> bool:
+    """Attach (or with an empty emoji, remove) a reaction on its target message."""
+    message = Message.objects.select_for_update().filter(
+        client=client, external_id=event.target_id[:255]
+    ).first()
+    who = event.sender_id or ("me" if event.from_me else "?")
+    if message is None:
+        data = {
+            "emoji": event.emoji,
+            "sender_id": event.sender_id,
+            "from_me": event.from_me,
+            "timestamp": _iso(event.timestamp or received_at),
+        }
+        return _pending_store(client=client, target_id=event.target_id, kind="reaction", data=data)
+    reactions = dict(message.reactions or {})
+    if event.emoji:
+        if reactions.get(who) == event.emoji:
+            return False
+        reactions[who] = event.emoji
+    elif reactions.pop(who, None) is None:
+        return False
+    Message.objects.filter(pk=message.pk).update(reactions=reactions)
+    return True
+
+
+def edit_apply(*, client: Client, event: EditEvent, received_at: datetime) -> bool:
+    """Replace a message's text, keeping the previous text in its history."""
+    message = Message.objects.select_for_update().filter(
+        client=client, external_id=event.target_id[:255]
+    ).first()
+    if message is None:
+        data = {"text": event.new_text, "timestamp": _iso(event.timestamp or received_at)}
+        return _pending_store(client=client, target_id=event.target_id, kind="edit", data=data)
+    if message.text == event.new_text:
+        return False
+    history = list(message.edit_history or [])
+    history.append({"text": message.text, "replaced_at": _iso(event.timestamp or received_at)})
+    Message.objects.filter(pk=message.pk).update(text=event.new_text, edit_history=history)
+    return True
+
+
+def delete_apply(*, client: Client, event: DeleteEvent, received_at: datetime) -> bool:
+    """Mark a message deleted; the row and its text are kept."""
+    message = _message(client, event.target_id)
+    if message is None:
+        data = {"timestamp": _iso(event.timestamp or received_at)}
+        return _pending_store(client=client, target_id=event.target_id, kind="delete", data=data)
+    moment = event.timestamp or received_at
+    changed = Message.objects.filter(pk=message.pk, is_deleted=False).update(
+        is_deleted=True, deleted_at=moment, status=DeliveryStatus.DELETED
+    )
+    return bool(changed)
+
+
+def _from_iso(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def pending_apply(*, client: Client, message: Message) -> None:
+    """Apply, in arrival order, every parked update that targets a newly stored message."""
+    pending = list(
+        PendingUpdate.objects.filter(client=client, target_id=message.external_id).order_by("pk")
+    )
+    if not pending:
+        return
+    received_at = message.timestamp
+    ordered = sorted(
+        pending,
+        key=lambda p: (p.kind != "status", STATUS_RANK.get(p.data.get("status", ""), 0), p.pk),
+    )
+    for item in ordered:
+        data, when = item.data, _from_iso(item.data.get("timestamp"))
+        if item.kind == "status":
+            message_status_apply(
+                client=client,
+                event=StatusEvent(
+                    client_key="",
+                    message_id=message.external_id,
+                    status=DeliveryStatus(data.get("status", "unknown")),
+                    timestamp=when,
+                    error=data.get("error", ""),
+                ),
+                received_at=received_at,
+            )
+        elif item.kind == "reaction":
+            reaction_apply(
+                client=client,
+                event=ReactionEvent(
+                    client_key="",
+                    target_id=message.external_id,
+                    emoji=data.get("emoji", ""),
+                    sender_id=data.get("sender_id", ""),
+                    from_me=bool(data.get("from_me")),
+                    timestamp=when,
+                ),
+                received_at=received_at,
+            )
+        elif item.kind == "edit":
+            edit_apply(
+                client=client,
+                event=EditEvent(
+                    client_key="", target_id=message.external_id, new_text=data.get("text", ""), timestamp=when
+                ),
+                received_at=received_at,
+            )
+        elif item.kind == "delete":
+            delete_apply(
+                client=client,
+                event=DeleteEvent(client_key="", target_id=message.external_id, timestamp=when),
+                received_at=received_at,
+            )
+    PendingUpdate.objects.filter(pk__in=[p.pk for p in pending]).delete()

@@ -1,0 +1,187 @@
+"""Django views: thin adapters around ``webhook.ingest`` and ``webhook.selectors``."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from webhook import ingest, selectors
+from webhook.conf import webhook_settings
+from webhook.models import Client, Message
+from webhook.sample import sample_payload
+
+logger = logging.getLogger(__name__)
+MAX_PAGE_SIZE = 200
+
+
+def inbound_from_django(request: HttpRequest, path_token: str = "") -> ingest.InboundRequest:
+    return ingest.InboundRequest(
+        body=request.body,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query={k: request.GET.get(k, "") for k in request.GET},
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        path=request.path,
+        path_token=path_token,
+        method=request.method or "POST",
+    )
+
+
+def to_django(response: ingest.IngestResponse) -> HttpResponse:
+    if isinstance(response.body, str):
+        result = HttpResponse(response.body, status=response.status, content_type="text/plain; charset=utf-8")
+    else:
+        result = JsonResponse(response.body, status=response.status, json_dumps_params={"ensure_ascii": False})
+    for name, value in response.headers.items():
+        result[name] = value
+    return result
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WebhookView(View):
+    """POST deliveries from any supported family; GET answers Meta's handshake."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest, token: str = "", event: str = "") -> HttpResponse:
+        return to_django(ingest.handshake(inbound_from_django(request, token)))
+
+    def post(self, request: HttpRequest, token: str = "", event: str = "") -> HttpResponse:
+        return to_django(ingest.receive(inbound_from_django(request, token)))
+
+
+def api_authorized(request: HttpRequest) -> bool:
+    """A logged-in staff user, or ``Authorization: Bearer <WEBHOOK_API_TOKEN>``."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    expected = webhook_settings.API_TOKEN
+    header = request.headers.get("Authorization", "")
+    if expected and header[:7].lower() == "bearer ":
+        return hmac.compare_digest(header[7:].strip().encode(), expected.encode())
+    return False
+
+
+def _unauthorized() -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "error": "authentication_required",
+         "detail": "log in as staff or send Authorization: Bearer <WEBHOOK_API_TOKEN>"},
+        status=401,
+    )
+
+
+class _ApiListView(View):
+    http_method_names = ["get"]
+
+    def list(self, request: HttpRequest, queryset, as_dict) -> JsonResponse:
+        if not api_authorized(request):
+            return _unauthorized()
+        try:
+            page_size = min(max(int(request.GET.get("page_size", 50)), 1), MAX_PAGE_SIZE)
+            page_number = max(int(request.GET.get("page", 1)), 1)
+        except ValueError:
+            return JsonResponse({"ok": False, "error": "invalid_filter", "detail": "page and page_size are integers"}, status=400)
+        paginator = Paginator(queryset, page_size)
+        try:
+            page = paginator.page(page_number)
+        except EmptyPage:
+            page = None
+        return JsonResponse(
+            {
+                "ok": True,
+                "count": paginator.count,
+                "page": page_number,
+                "pages": paginator.num_pages,
+                "results": [as_dict(item) for item in page.object_list] if page else [],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+
+
+class MessagesView(_ApiListView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            queryset = selectors.message_list(filters=request.GET.dict())
+        except selectors.FilterError as exc:
+            return JsonResponse({"ok": False, "error": "invalid_filter", "detail": str(exc)}, status=400)
+        return self.list(request, queryset, selectors.message_as_dict)
+
+
+class WebhookEventsView(_ApiListView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.list(request, selectors.event_list(filters=request.GET.dict()), selectors.event_as_dict)
+
+
+def wants_html(request: HttpRequest) -> bool:
+    if request.GET.get("format") == "json":
+        return False
+    return "text/html" in request.headers.get("Accept", "")
+
+
+class WebhookStatusView(View):
+    """Aggregate health: a page for people, JSON for machines. Never secrets or conversations."""
+
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        summary = selectors.status_summary()
+        if wants_html(request):
+            return render(request, "webhook/status.html", {"summary": summary})
+        return JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
+
+
+class WebhookTestView(View):
+    """Send a sample through the real pipeline and show what was stored (staff only)."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not api_authorized(request):
+            return _unauthorized() if not wants_html(request) else render(
+                request, "webhook/test.html", {"login_required": True}, status=401
+            )
+        return render(request, "webhook/test.html", {"clients": Client.objects.filter(active=True)})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not api_authorized(request):
+            return _unauthorized()
+        client = Client.objects.filter(active=True, instance_id=request.POST.get("client", "")).first()
+        client = client or Client.objects.filter(active=True).order_by("pk").first()
+        if client is None:
+            return JsonResponse({"ok": False, "error": "no_client", "detail": "create a client first (setup_webhook.py)"}, status=400)
+        payload = sample_payload(instance_id=client.instance_id, text=request.POST.get("text") or "Mensagem de teste")
+        result = run_sample(client, payload, path=request.path, remote_addr=request.META.get("REMOTE_ADDR", ""))
+        if wants_html(request):
+            return render(request, "webhook/test.html", {"result": result, "clients": Client.objects.filter(active=True)})
+        return JsonResponse(result, status=200 if result["ok"] else 500, json_dumps_params={"ensure_ascii": False})
+
+
+def run_sample(client: Client, payload: dict[str, Any], *, path: str, remote_addr: str) -> dict[str, Any]:
+    """Post a sample as a gateway would (with the client's token) and read back the message."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    response = ingest.receive(
+        ingest.InboundRequest(
+            body=body,
+            headers={"content-type": "application/json", "x-webhook-token": client.webhook_token},
+            remote_addr=remote_addr,
+            path=path,
+        )
+    )
+    message = Message.objects.filter(client=client, external_id=payload["key"]["id"]).select_related(
+        "client", "chat", "sender"
+    ).first()
+    return {
+        "ok": response.status < 300 and message is not None,
+        "response_status": response.status,
+        "response": response.body,
+        "payload": payload,
+        "stored": selectors.message_as_dict(message) if message else None,
+    }
