@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,7 +127,10 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only for `collectstatic` in a deployment that serves files elsewhere; not needed to run.
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or None
+# The admin's CSS served by WhiteNoise straight from the apps: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "admin:login"
 
 # Webhook bodies are read whole by our own size check (WEBHOOK_MAX_BODY_BYTES).

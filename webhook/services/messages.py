@@ -210,7 +210,7 @@ def message_upsert(
         "contacts": [dataclasses.asdict(c) for c in event.contacts],
         "quoted_id": _clip(event.quoted_id),
         "forwarded": event.forwarded,
-        "status": status if status in Message.Status.values else Message.Status.UNKNOWN,
+        "status": status if not status or status in Message.Status.values else Message.Status.UNKNOWN,
         "webhook_event": webhook_event,
         **_media_fields(event),
         **_location_fields(event),

@@ -109,7 +109,15 @@ VCARD = (
 EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
     "text": (
         "ReceivedCallback",
-        (inbound(TEXT_ID, at(29, 7, 6, 40), type=MessageType.TEXT, text="Olá! Quero saber o preço 😊", subtype="text"),),
+        (
+            inbound(
+                TEXT_ID,
+                at(29, 7, 6, 40),
+                type=MessageType.TEXT,
+                text="Olá! Quero saber o preço 😊",
+                subtype="text",
+            ),
+        ),
     ),
     "text_reply": (
         "ReceivedCallback",
@@ -132,7 +140,9 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 at(29, 7, 16, 40),
                 type=MessageType.IMAGE,
                 text="Foto da sala onde vai o sofá 📷",
-                media=Media(url=f"{STORAGE}/{IMAGE_ID}.jpeg", mimetype="image/jpeg", width=1080, height=1350),
+                media=Media(
+                    url=f"{STORAGE}/{IMAGE_ID}.jpeg", mimetype="image/jpeg", width=1080, height=1350
+                ),
                 subtype="image",
             ),
         ),
@@ -144,7 +154,12 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 "3AF1C2E9B7D4A6E8C0D4",
                 at(29, 7, 18, 40),
                 type=MessageType.AUDIO,
-                media=Media(url=f"{STORAGE}/3AF1C2E9B7D4A6E8C0D4.mp3", mimetype="audio/mpeg", duration=184, voice=False),
+                media=Media(
+                    url=f"{STORAGE}/3AF1C2E9B7D4A6E8C0D4.mp3",
+                    mimetype="audio/mpeg",
+                    duration=184,
+                    voice=False,
+                ),
                 subtype="audio",
             ),
         ),
@@ -174,7 +189,9 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 at(29, 7, 21, 40),
                 type=MessageType.VIDEO,
                 text="Vídeo do defeito no pé do sofá 🎬",
-                media=Media(url=f"{STORAGE}/3AF1C2E9B7D4A6E8C0D6.mp4", mimetype="video/mp4", duration=45),
+                media=Media(
+                    url=f"{STORAGE}/3AF1C2E9B7D4A6E8C0D6.mp4", mimetype="video/mp4", duration=45
+                ),
                 subtype="video",
             ),
         ),
@@ -235,7 +252,11 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 at(29, 7, 28, 20),
                 type=MessageType.CONTACT,
                 text="Conceição Magalhães",
-                contacts=(Contact(display_name="Conceição Magalhães", vcard=VCARD, phones=("5521976543210",)),),
+                contacts=(
+                    Contact(
+                        display_name="Conceição Magalhães", vcard=VCARD, phones=("5521976543210",)
+                    ),
+                ),
                 subtype="contact",
             ),
         ),
@@ -336,7 +357,12 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 OUR_AUDIO_ID,
                 at(29, 7, 35, 0),
                 type=MessageType.AUDIO,
-                media=Media(url=f"{STORAGE}/{OUR_AUDIO_ID}.ogg", mimetype="audio/ogg; codecs=opus", duration=21, voice=True),
+                media=Media(
+                    url=f"{STORAGE}/{OUR_AUDIO_ID}.ogg",
+                    mimetype="audio/ogg; codecs=opus",
+                    duration=21,
+                    voice=True,
+                ),
                 subtype="audio",
             ),
         ),
@@ -349,7 +375,12 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 at(29, 7, 35, 50),
                 type=MessageType.IMAGE,
                 text="Sofá retrátil 3 lugares – tecido suede cinza 🛋️",
-                media=Media(url=f"{STORAGE}/{OUR_IMAGE_ID}.jpeg", mimetype="image/jpeg", width=1600, height=1200),
+                media=Media(
+                    url=f"{STORAGE}/{OUR_IMAGE_ID}.jpeg",
+                    mimetype="image/jpeg",
+                    width=1600,
+                    height=1200,
+                ),
                 subtype="image",
             ),
         ),
@@ -388,11 +419,23 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
     ),
     "revoke": (
         "ReceivedCallback",
-        (DeleteEvent(client_key=INSTANCE, timestamp=at(29, 7, 38, 20), target_id=IMAGE_ID, chat_id=JOAO),),
+        (
+            DeleteEvent(
+                client_key=INSTANCE, timestamp=at(29, 7, 38, 20), target_id=IMAGE_ID, chat_id=JOAO
+            ),
+        ),
     ),
     "unknown_content": (
         "ReceivedCallback",
-        (inbound("3AF1C2E9B7D4A6E8C0E2", at(29, 7, 43, 20), type=MessageType.UNKNOWN, text="", subtype="poll"),),
+        (
+            inbound(
+                "3AF1C2E9B7D4A6E8C0E2",
+                at(29, 7, 43, 20),
+                type=MessageType.UNKNOWN,
+                text="",
+                subtype="poll",
+            ),
+        ),
     ),
     "status_sent": (
         "MessageStatusCallback",
@@ -444,7 +487,14 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
     ),
     "connected": (
         "ConnectedCallback",
-        (ConnectionEvent(client_key=INSTANCE, timestamp=at(29, 6, 50, 0), state=ConnectionState.OPEN, phone=ME),),
+        (
+            ConnectionEvent(
+                client_key=INSTANCE,
+                timestamp=at(29, 6, 50, 0),
+                state=ConnectionState.OPEN,
+                phone=ME,
+            ),
+        ),
     ),
     "disconnected": (
         "DisconnectedCallback",
@@ -584,11 +634,17 @@ def test_revoke_without_reference_deletes_the_message_id_itself():
 
 
 def test_call_notification_is_a_system_message_with_call_id():
-    payload = received(notification="CALL_MISSED_VOICE", notificationParameters=[], callId="F44E0E20")
+    payload = received(
+        notification="CALL_MISSED_VOICE", notificationParameters=[], callId="F44E0E20"
+    )
     del payload["text"]
     event = only_event(payload)
     assert isinstance(event, MessageEvent)
-    assert (event.type, event.text, event.subtype) == (MessageType.SYSTEM, "CALL_MISSED_VOICE", "CALL_MISSED_VOICE")
+    assert (event.type, event.text, event.subtype) == (
+        MessageType.SYSTEM,
+        "CALL_MISSED_VOICE",
+        "CALL_MISSED_VOICE",
+    )
     assert event.extra["callId"] == "F44E0E20"
     assert event.extra["notificationParameters"] == []
 
@@ -597,7 +653,11 @@ def test_edit_of_a_caption_uses_the_new_caption():
     payload = received(isEdit="true", image={"imageUrl": "https://x", "caption": "Nova legenda ✏️"})
     del payload["text"]
     assert only_event(payload) == EditEvent(
-        client_key=INSTANCE, timestamp=at(29, 7, 6, 40), target_id=TEXT_ID, new_text="Nova legenda ✏️", chat_id=JOAO
+        client_key=INSTANCE,
+        timestamp=at(29, 7, 6, 40),
+        target_id=TEXT_ID,
+        new_text="Nova legenda ✏️",
+        chat_id=JOAO,
     )
 
 
@@ -681,22 +741,33 @@ def test_unknown_callback_type_is_ignored_not_raised():
 # --- Robustness ---------------------------------------------------------------------------------
 
 
+MANDATORY = [
+    ("text", "messageId"),
+    ("text", "phone"),
+    ("delivery", "messageId"),
+    ("presence", "phone"),
+]
+BAD_IDS = [None, "", "   ", {"id": "x"}, ["x"], True]
+
+
 @pytest.mark.parametrize(
-    ("name", "field"),
-    [
-        ("text", "messageId"),
-        ("text", "phone"),
-        ("delivery", "messageId"),
-        ("presence", "phone"),
-        ("status_sent", "ids"),
-    ],
+    ("name", "field", "bad"),
+    [(name, field, bad) for name, field in MANDATORY for bad in BAD_IDS]
+    + [("status_sent", "ids", bad) for bad in (None, [], "3EB0", {"0": "x"}, [None, ""], True)],
 )
-@pytest.mark.parametrize("bad", [None, "", "   ", {"id": "x"}, ["x"], True])
 def test_missing_or_invalid_mandatory_ids_raise_payload_error(name, field, bad):
     payload = copy.deepcopy(fixture("zapi", name))
     payload[field] = bad
-    if field == "ids" and isinstance(bad, list):
-        pytest.skip("a list is the right type for ids")
+    with pytest.raises(PayloadError) as caught:
+        zapi.parse(payload)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("name", ["text", "delivery", "presence", "status_sent"])
+def test_absent_mandatory_ids_raise_payload_error(name):
+    payload = copy.deepcopy(fixture("zapi", name))
+    for field in ("messageId", "phone", "ids"):
+        payload.pop(field, None)
     with pytest.raises(PayloadError):
         zapi.parse(payload)
 
@@ -740,7 +811,13 @@ def test_wrong_types_in_content_degrade_to_empty_values():
     assert (event.type, event.text) == (MessageType.TEXT, "")
 
     payload = copy.deepcopy(fixture("zapi", "image"))
-    payload["image"] = {"imageUrl": 42, "caption": ["x"], "width": "1080", "height": "alto", "mimeType": None}
+    payload["image"] = {
+        "imageUrl": 42,
+        "caption": ["x"],
+        "width": "1080",
+        "height": "alto",
+        "mimeType": None,
+    }
     event = only_event(payload)
     assert event.media == Media(url="42", width=1080)
     assert event.text == ""
@@ -764,9 +841,22 @@ def test_wrong_types_in_content_degrade_to_empty_values():
 
 def test_wrong_types_in_envelope_degrade():
     event = only_event(
-        received(fromMe="false", forwarded="sim", chatName=["x"], senderName=None, referenceMessageId={}, isGroup=1)
+        received(
+            fromMe="false",
+            forwarded="sim",
+            chatName=["x"],
+            senderName=None,
+            referenceMessageId={},
+            isGroup=1,
+        )
     )
-    assert (event.from_me, event.forwarded, event.chat_name, event.sender_name, event.quoted_id) == (
+    assert (
+        event.from_me,
+        event.forwarded,
+        event.chat_name,
+        event.sender_name,
+        event.quoted_id,
+    ) == (
         False,
         False,
         "",
@@ -780,7 +870,13 @@ def test_wrong_types_in_envelope_degrade():
 
 def test_presence_status_lowercased_and_missing_status_is_empty():
     payload = copy.deepcopy(fixture("zapi", "presence"))
-    for raw, expected in [("AVAILABLE", "available"), ("UNAVAILABLE", "unavailable"), ("RECORDING", "recording"), ("PAUSED", "paused"), (None, "")]:
+    for raw, expected in [
+        ("AVAILABLE", "available"),
+        ("UNAVAILABLE", "unavailable"),
+        ("RECORDING", "recording"),
+        ("PAUSED", "paused"),
+        (None, ""),
+    ]:
         payload["status"] = raw
         assert only_event(payload).presence == expected
 
@@ -815,5 +911,9 @@ def test_future_momment_is_none():
 
 
 def test_disconnected_without_error_or_time():
-    event = only_event({"type": "DisconnectedCallback", "instanceId": INSTANCE, "disconnected": True})
-    assert event == ConnectionEvent(client_key=INSTANCE, timestamp=None, state=ConnectionState.CLOSED)
+    event = only_event(
+        {"type": "DisconnectedCallback", "instanceId": INSTANCE, "disconnected": True}
+    )
+    assert event == ConnectionEvent(
+        client_key=INSTANCE, timestamp=None, state=ConnectionState.CLOSED
+    )

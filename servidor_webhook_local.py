@@ -1,0 +1,252 @@
+#!/usr/bin/env python
+"""Servidor webhook local (Flask, porta 5000) com túnel público ngrok.
+
+A thin HTTP adapter: it recognises nothing and stores nothing itself. Every delivery goes to
+``webhook.ingest.receive`` after ``django.setup()``, exactly like Django's ``/webhook/``.
+
+    python servidor_webhook_local.py [--port 5000] [--host 0.0.0.0] [--no-tunnel]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def setup_django() -> None:
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_project.settings")
+    import django
+
+    django.setup()
+
+
+class ServerState:
+    """Per-process counters and the tunnel URL, shown by /status."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.responses: Counter[int] = Counter()
+        self.started_at = time.time()
+        self.tunnel_url = ""
+        self.tunnel_reason = ""
+
+    def count(self, status: int) -> None:
+        with self.lock:
+            self.responses[status] += 1
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: sets Django up and registers the routes."""
+    setup_django()
+    from django.db import close_old_connections
+
+    from webhook import ingest, selectors
+    from webhook.conf import webhook_settings
+
+    app = Flask(__name__)
+    app.config.update(config or {})
+    state = ServerState()
+    state.tunnel_url = app.config.get("TUNNEL_URL", "")
+    state.tunnel_reason = app.config.get("TUNNEL_REASON", "")
+    app.extensions["multichat"] = state
+
+    # Each request is a Django request boundary, as in Django's own handler. Tests run inside
+    # a transaction that closing would end, exactly like Django's test client avoids.
+    @app.before_request
+    def _db_begin() -> None:
+        if not app.testing:
+            close_old_connections()
+
+    @app.teardown_request
+    def _db_end(_exc: BaseException | None) -> None:
+        if not app.testing:
+            close_old_connections()
+
+    def inbound(token: str = "") -> ingest.InboundRequest:
+        return ingest.InboundRequest(
+            body=request.get_data(cache=True),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            query=request.args.to_dict(),
+            remote_addr=request.remote_addr or "",
+            path=request.path,
+            path_token=token,
+            method=request.method,
+        )
+
+    def respond(result: ingest.IngestResponse) -> Response:
+        if isinstance(result.body, str):
+            response = Response(result.body, status=result.status, mimetype="text/plain")
+        else:
+            response = jsonify(result.body)
+            response.status_code = result.status
+        response.headers.update(dict(result.headers))
+        state.count(result.status)
+        return response
+
+    @app.route("/webhook", methods=["GET", "POST"], strict_slashes=False)
+    @app.route("/webhook/<event>", methods=["GET", "POST"], strict_slashes=False)
+    @app.route("/webhook/k/<token>", methods=["GET", "POST"], strict_slashes=False)
+    @app.route("/webhook/k/<token>/<event>", methods=["GET", "POST"], strict_slashes=False)
+    def webhook(event: str = "", token: str = "") -> Response:
+        if request.method == "GET":
+            return respond(ingest.handshake(inbound(token)))
+        return respond(ingest.receive(inbound(token)))
+
+    @app.get("/status")
+    def status() -> Response:
+        summary = selectors.status_summary()
+        summary.update(
+            server="flask",
+            tunnel_url=state.tunnel_url or None,
+            tunnel=state.tunnel_reason or ("aberto" if state.tunnel_url else "desligado"),
+            processing={"apply_mode": webhook_settings.APPLY_MODE},
+            this_process={
+                "requests_total": sum(state.responses.values()),
+                "responses_by_status": {str(k): v for k, v in sorted(state.responses.items())},
+                "uptime_seconds": round(time.time() - state.started_at, 1),
+            },
+        )
+        return jsonify(summary)
+
+    @app.route("/test", methods=["GET", "POST"])
+    def test() -> Response:
+        return respond(_run_test(request.get_json(silent=True) or {}))
+
+    def _run_test(options: dict[str, Any]) -> ingest.IngestResponse:
+        from webhook.models import Client
+        from webhook.sample import sample_payload
+        from webhook.validators import WebhookValidator
+        from webhook.views import run_sample
+
+        ip = WebhookValidator.client_ip(
+            request.remote_addr or "", request.headers.get("X-Forwarded-For", ""), webhook_settings.TRUSTED_PROXIES
+        )
+        if not _local_or_token(ip, request.headers.get("Authorization", ""), webhook_settings.API_TOKEN):
+            return ingest.IngestResponse(
+                401, {"ok": False, "error": "authentication_required",
+                      "detail": "/test answers localhost, or Authorization: Bearer <WEBHOOK_API_TOKEN>"},
+            )
+        client = Client.objects.filter(active=True).order_by("pk").first()
+        if client is None:
+            return ingest.IngestResponse(400, {"ok": False, "error": "no_client",
+                                               "detail": "crie um cliente: python setup_webhook.py"})
+        payload = sample_payload(instance_id=client.instance_id, text=str(options.get("text") or "Mensagem de teste"))
+        result = run_sample(client, payload, path="/test", remote_addr=ip)
+        return ingest.IngestResponse(200 if result["ok"] else 500, result)
+
+    return app
+
+
+def _local_or_token(ip: str, authorization: str, api_token: str) -> bool:
+    import hmac
+
+    if ip in ("127.0.0.1", "::1"):
+        return True
+    presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
+    return bool(api_token and presented and hmac.compare_digest(presented.encode(), api_token.encode()))
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Servidor webhook local do MultiChat (Flask + ngrok).")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEBHOOK_PORT", "5000")))
+    parser.add_argument("--host", default=os.environ.get("WEBHOOK_HOST", "0.0.0.0"))  # noqa: S104
+    parser.add_argument("--no-tunnel", action="store_true", help="não abrir o túnel ngrok")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEBHOOK_WORKERS", "1")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEBHOOK_THREADS", "16")))
+    parser.add_argument("--server", choices=["gunicorn", "waitress"], default=None,
+                        help="servidor WSGI (padrão: gunicorn no Linux/macOS, waitress no Windows)")
+    return parser.parse_args(argv)
+
+
+def _banner(args: argparse.Namespace, tunnel: Any) -> None:
+    from webhook.checks import insecure_settings_summary
+
+    local = f"http://localhost:{args.port}"
+    print("=" * 70)
+    print("MultiChat Webhook — receptor Flask")
+    print(f"  Webhook local:   {local}/webhook")
+    print(f"  Status:          {local}/status")
+    print(f"  Teste:           {local}/test")
+    if tunnel.is_open:
+        print(f"  Webhook público: {tunnel.public_url}/webhook   <- cole esta URL no gateway")
+    else:
+        print(f"  {tunnel.reason}")
+    for line in insecure_settings_summary():
+        print(f"  ATENÇÃO {line}")
+    print("  Ctrl+C para parar.")
+    print("=" * 70, flush=True)
+
+
+def _serve(app: Flask, args: argparse.Namespace) -> None:
+    server = args.server or ("waitress" if os.name == "nt" else "gunicorn")
+    if server == "waitress":
+        from waitress import serve
+
+        serve(app, host=args.host, port=args.port, threads=args.threads)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("keepalive", 5)
+            self.cfg.set("control_socket_disable", True)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("post_worker_init", _worker_started)
+            self.cfg.set("worker_exit", _worker_stopping)
+
+        def load(self) -> Flask:
+            return app
+
+    _Gunicorn().run()
+
+
+def _worker_started(_worker: Any) -> None:
+    from webhook import background
+
+    background.start()
+
+
+def _worker_stopping(_server: Any, _worker: Any) -> None:
+    from webhook import background
+
+    background.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    setup_django()
+    from django.conf import settings
+    from django.db import connections
+
+    from webhook.tunnel import TunnelResult, close_tunnel, open_tunnel
+
+    tunnel = TunnelResult(reason="sem túnel público: desligado com --no-tunnel")
+    if not args.no_tunnel:
+        tunnel = open_tunnel(args.port, settings.NGROK_AUTHTOKEN)
+    try:
+        app = create_app({"TUNNEL_URL": tunnel.public_url, "TUNNEL_REASON": tunnel.reason})
+        _banner(args, tunnel)
+        connections.close_all()  # no connection may cross into forked workers
+        _serve(app, args)
+    finally:
+        close_tunnel(tunnel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Shared fixtures: clients, and one ``post`` that sends bytes through either server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from webhook.clients import client_directory
+from webhook.models import Client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_client_directory():
+    client_directory.invalidate()
+    yield
+    client_directory.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_spool(tmp_path, settings):
+    settings.WEBHOOK_SPOOL_DIR = str(tmp_path / "spool")
+    settings.WEBHOOK_APPLY_MODE = "inline"
+
+
+@pytest.fixture
+def make_client(db) -> Callable[..., Client]:
+    def make(instance_id: str = "test_instance", **fields: Any) -> Client:
+        fields.setdefault("name", f"Cliente {instance_id}")
+        client, _ = Client.objects.get_or_create(instance_id=instance_id, defaults=fields)
+        client_directory.invalidate()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def sample_client(make_client) -> Client:
+    return make_client("test_instance", name="Loja Teste")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+    raw: bytes
+
+    def json(self) -> Any:
+        return self.body
+
+
+@pytest.fixture(scope="session")
+def flask_app(django_db_setup, django_db_blocker):
+    from servidor_webhook_local import create_app
+
+    app = create_app({"TESTING": True})
+    return app
+
+
+def _django_post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> Reply:
+    from django.test import Client as HttpClient
+
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
+    extra.update({"REMOTE_ADDR": headers.get("_remote_addr", "127.0.0.1")} if "_remote_addr" in headers else {})
+    extra.pop("HTTP__REMOTE_ADDR", None)
+    response = HttpClient().generic(
+        "POST",
+        path + (f"?{query}" if query else ""),
+        data=body,
+        content_type=headers.get("content-type", "application/json"),
+        **extra,
+    )
+    return Reply(response.status_code, _decode(response.content), dict(response.headers), response.content)
+
+
+def _decode(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+@pytest.fixture(params=["django", "flask"])
+def server(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def post(server, request, db) -> Callable[..., Reply]:
+    """post(body, headers=None, path="/webhook/", query="") through the server under test."""
+
+    def send(body: bytes | dict | str, headers: dict[str, str] | None = None, path: str = "/webhook/",
+             query: str = "") -> Reply:
+        if isinstance(body, dict):
+            body = json.dumps(body, ensure_ascii=False).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        headers = {"content-type": "application/json", **(headers or {})}
+        if server == "django":
+            return _django_post(path, body, headers, query)
+        app = request.getfixturevalue("flask_app")
+        environ = {"REMOTE_ADDR": headers.pop("_remote_addr")} if "_remote_addr" in headers else {}
+        flask_path = path.rstrip("/") or "/"
+        response = app.test_client().post(
+            flask_path, data=body, headers=headers, query_string=query, environ_base=environ
+        )
+        return Reply(response.status_code, _decode(response.data), dict(response.headers), response.data)
+
+    return send
+
+
+@pytest.fixture
+def auth_headers(sample_client) -> dict[str, str]:
+    return {"x-webhook-token": sample_client.webhook_token}
