@@ -371,7 +371,8 @@ def _updates(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
     events: list[Event] = []
     for item in _items(data):
         update: EvolutionUpdate = item  # type: ignore[assignment]
-        id_field = "keyId" if "keyId" in update or "id" not in update else "id"  # v2 | v1
+        v1 = "id" in update or "datetime" in update or "owner" in update
+        id_field = "id" if v1 and "keyId" not in update else "keyId"
         message_id = require_str(item, id_field, where=f"data.{id_field}")
         status = _status(update.get("status"))
         if status is None:  # e.g. a poll update: no receipt to apply
@@ -441,9 +442,10 @@ def _connection(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
         conn: EvolutionConnection = item  # type: ignore[assignment]
         state = (text(conn.get("state")) or text(item.get("status"))).strip().lower()
         reason = item.get("statusReason", item.get("disconnectionReasonCode"))
+        timestamp = iso_to_utc(item.get("disconnectionAt")) or delivery.time  # a real UTC ISO
         events.append(
             ConnectionEvent(
-                **_meta(delivery, delivery.time, item),
+                **_meta(delivery, timestamp, item),
                 state=CONNECTION_STATES.get(state, ConnectionState.UNKNOWN),
                 phone=text(conn.get("wuid")).strip(),
                 reason=text(reason),
@@ -465,8 +467,7 @@ def _contacts(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
     """contacts.upsert / contacts.update {remoteJid, pushName}; chats.upsert {remoteJid, name}."""
     events: list[Event] = []
     for item in _items(data):
-        field = "remoteJid" if "remoteJid" in item else "id"
-        contact_id = require_str(item, field, where=f"data.{field}")
+        contact_id = text(item.get("remoteJid")).strip() or require_str(item, "id", where="data.id")
         events.append(
             ContactEvent(
                 **_meta(delivery, delivery.time, item),
