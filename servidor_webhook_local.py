@@ -230,6 +230,9 @@ def _worker_stopping(_server: Any, _worker: Any) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
+    # The server acks once the raw event is committed (group commit) and applies it right after,
+    # off the request path. WEBHOOK_APPLY_MODE=inline applies inside the request instead.
+    os.environ.setdefault("WEBHOOK_APPLY_MODE", "background")
     setup_django()
     from django.conf import settings
     from django.db import connections

@@ -1,5 +1,6 @@
-"""Background work of a server process: draining the spool and, in background apply mode,
-applying stored events off the request path."""
+"""Background work of a server process: draining the outage spool when the database is back.
+
+(Background applying of events runs on the writer thread: ``webhook.writer``.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import threading
 from django.db import DatabaseError, close_old_connections
 
 from webhook import spool
-from webhook.conf import webhook_settings
 
 logger = logging.getLogger(__name__)
 SPOOL_CHECK_SECONDS = 5.0
@@ -35,15 +35,7 @@ def start() -> None:
     _stop.clear()
     _thread = threading.Thread(target=_loop, name="webhook-background", daemon=True)
     _thread.start()
-    if webhook_settings.APPLY_MODE == "background":
-        from webhook.applier import applier
-
-        applier.start()
 
 
 def stop() -> None:
     _stop.set()
-    if webhook_settings.APPLY_MODE == "background":
-        from webhook.applier import applier
-
-        applier.stop()

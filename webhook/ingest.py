@@ -149,11 +149,20 @@ def receive(request: InboundRequest) -> IngestResponse:
         return IngestResponse(202, {"ok": True, "event_id": event_id, "status": status, "error": parse_error.message})
     fields = _event_fields(request, validator, payload, ip, received_at, parsed, client, key)
     try:
-        event = WebhookEvent.objects.create(**fields)
+        event = _store(fields)
     except (DatabaseError, InterfaceError) as exc:
         return _store_elsewhere(fields, exc)
     spool.drain_soon()
     return _apply(event, parsed)
+
+
+def _store(fields: dict[str, Any]) -> WebhookEvent:
+    """Commit the raw event: through the group-commit writer in background mode."""
+    if webhook_settings.APPLY_MODE == "background":
+        from webhook.writer import writer
+
+        return writer.store(fields)
+    return WebhookEvent.objects.create(**fields)
 
 
 def _token_required(client: ClientInfo | None) -> bool:
@@ -227,11 +236,18 @@ def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
     if webhook_settings.APPLY_MODE == "background":
         from webhook.applier import applier
 
-        applier.submit(event.pk, parsed)
+        applier.submit(event, parsed)
         body["status"] = WebhookEvent.Status.RECEIVED
         return IngestResponse(202, body)
     started = time.perf_counter()
-    body["status"] = WhatsAppWebhookProcessor().process(event, parsed)
+    try:
+        body["status"] = WhatsAppWebhookProcessor().process(event, parsed)
+    except (DatabaseError, InterfaceError):
+        # Stored but not applied (the database went away in between): the applier's sweep or
+        # `webhook_reprocess` applies it later. The delivery itself is safe.
+        logger.exception("event %s stored but not applied", event.pk)
+        body.update(status=WebhookEvent.Status.RECEIVED, detail="stored; will be applied later")
+        return IngestResponse(202, body)
     body["processing_ms"] = round((time.perf_counter() - started) * 1000, 2)
     if event.error:
         body["detail"] = event.error

@@ -11,10 +11,11 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -86,28 +87,64 @@ class WhatsAppWebhookProcessor:
         return parsers.parse(payload, path_event=path_event_of(event.path), context=context)
 
     def process(self, event: WebhookEvent, parsed: ParseResult | None = None) -> str:
+        return self.process_batch([(event, parsed)])[0]
+
+    def process_batch(
+        self, items: list[tuple[WebhookEvent, ParseResult | None]], *, deadline: float | None = None
+    ) -> list[str]:
+        """Apply several stored events in one transaction, each in its own savepoint.
+
+        One event's failure rolls back only that event's rows and marks it failed; a database
+        outage rolls back the whole batch and leaves every event ``received`` for a retry.
+        With a ``deadline`` (perf_counter), it stops early and returns the statuses of the
+        events it did apply (always at least one): the caller keeps the rest.
+        """
+        outcomes: list[_Outcome] = []
+        with transaction.atomic():
+            for event, parsed in items:
+                outcomes.append(self._process_one(event, parsed))
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+            latest: dict[int, datetime] = {}
+            for o in outcomes:
+                if o.client_id is not None:
+                    latest[o.client_id] = max(latest.get(o.client_id, o.event.received_at), o.event.received_at)
+            for client_id, moment in latest.items():
+                self._touch_realtime(Client(pk=client_id), moment)
+            self._mark(outcomes)
+        for outcome in outcomes:
+            outcome.log()
+        return [o.status for o in outcomes]
+
+    def _process_one(self, event: WebhookEvent, parsed: ParseResult | None) -> _Outcome:
         started = time.perf_counter()
+        outcome = _Outcome(event=event, parsed=parsed)
         try:
             if parsed is None:
-                parsed = self.parse(event)
+                parsed = outcome.parsed = self.parse(event)
             client = self._client_of(event, parsed)
             if client is None:
-                status, error = WebhookEvent.Status.UNASSIGNED, f"no client for instance '{parsed.client_key}'"
+                outcome.status = WebhookEvent.Status.UNASSIGNED
+                outcome.error = f"no client for instance '{parsed.client_key}'"
             elif not parsed.events:
-                status, error = WebhookEvent.Status.IGNORED, parsed.ignored_reason or "no events"
+                outcome.status = WebhookEvent.Status.IGNORED
+                outcome.error = parsed.ignored_reason or "no events"
             else:
+                outcome.client_id = client.pk
                 with transaction.atomic():
-                    status, error = self._apply(event, parsed, client)
-            tb = ""
+                    outcome.status, outcome.error = self._apply(event, parsed, client)
         except WebhookError as exc:
-            status, error, tb = WebhookEvent.Status.FAILED, exc.message, ""
-            logger.warning("event %s failed: %s", event.pk, exc.message)
+            outcome.status, outcome.error = WebhookEvent.Status.FAILED, exc.message
+        except DatabaseError as exc:
+            if isinstance(exc, OperationalError):
+                raise  # the database itself is unavailable: the whole batch is retried later
+            outcome.status, outcome.error = WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}"
+            outcome.traceback = traceback.format_exc()
         except Exception as exc:  # keep the evidence; the event can be replayed once fixed
-            status, error, tb = WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}", traceback.format_exc()
-            logger.exception("event %s failed while applying", event.pk)
-        elapsed = (time.perf_counter() - started) * 1000
-        self._mark(event, parsed, status=status, error=error, tb=tb, elapsed=elapsed)
-        return status
+            outcome.status, outcome.error = WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}"
+            outcome.traceback = traceback.format_exc()
+        outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+        return outcome
 
     def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | None:
         if event.client_id is not None:
@@ -157,26 +194,48 @@ class WhatsAppWebhookProcessor:
         )
 
     @staticmethod
-    def _mark(event: WebhookEvent, parsed: ParseResult | None, *, status: str, error: str, tb: str, elapsed: float):
-        fields: dict[str, Any] = {
-            "status": status,
-            "error": error[:5000],
-            "traceback": tb,
-            "processing_ms": round(elapsed, 3),
-            "parser_version": parsers.PARSER_VERSION,
-            "processed_at": timezone.now(),
-            "attempts": F("attempts") + 1,
-        }
-        if parsed is not None:
-            fields.update(family=parsed.family, event_type=parsed.event_type[:100])
-        WebhookEvent.objects.filter(pk=event.pk).update(**fields)
-        event.status, event.error = status, error
-        logger.info(
-            "event %s family=%s type=%s status=%s events=%s %.1fms",
-            event.pk,
-            parsed.family if parsed else "?",
-            parsed.event_type if parsed else "?",
-            status,
-            len(parsed.events) if parsed else 0,
-            elapsed,
+    def _mark(outcomes: list[_Outcome]) -> None:
+        now = timezone.now()
+        rows = []
+        for o in outcomes:
+            event = o.event
+            event.status, event.error, event.traceback = o.status, o.error[:5000], o.traceback
+            event.processing_ms = round(o.elapsed_ms, 3)
+            event.parser_version = parsers.PARSER_VERSION
+            event.processed_at = now
+            event.attempts = (event.attempts or 0) + 1
+            if o.parsed is not None:
+                event.family, event.event_type = o.parsed.family, o.parsed.event_type[:100]
+            rows.append(event)
+        WebhookEvent.objects.bulk_update(rows, MARKED_FIELDS)
+
+
+MARKED_FIELDS = [
+    "status", "error", "traceback", "processing_ms", "parser_version", "processed_at", "attempts",
+    "family", "event_type",
+]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    event: WebhookEvent
+    parsed: ParseResult | None
+    status: str = WebhookEvent.Status.FAILED
+    error: str = ""
+    traceback: str = ""
+    elapsed_ms: float = 0.0
+    client_id: int | None = None
+
+    def log(self) -> None:
+        level = logging.WARNING if self.status == WebhookEvent.Status.FAILED else logging.INFO
+        logger.log(
+            level,
+            "event %s family=%s type=%s status=%s events=%s %.1fms%s",
+            self.event.pk,
+            self.parsed.family if self.parsed else "?",
+            self.parsed.event_type if self.parsed else "?",
+            self.status,
+            len(self.parsed.events) if self.parsed else 0,
+            self.elapsed_ms,
+            f" error={self.error}" if self.status == WebhookEvent.Status.FAILED else "",
         )

@@ -1,0 +1,112 @@
+"""The writer thread: group commit for acknowledgements, background apply in between.
+
+A request thread hands its prepared WebhookEvent fields to :func:`GroupCommitWriter.store` and
+blocks until the writer thread has committed the batch that holds them (one INSERT statement,
+one transaction, one fsync for many requests); only then does the request answer 2xx. When no
+acknowledgement is waiting, the same thread applies a short chunk of stored events
+(``webhook.applier``). One database thread per process: SQLite never sees two writers of the
+same process fight for its lock, and PostgreSQL needs one connection instead of one per
+request thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, transaction
+
+from webhook.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 512
+WAIT_SECONDS = 60.0
+IDLE_SECONDS = 0.05
+
+
+@dataclass(slots=True)
+class _Pending:
+    fields: dict[str, Any] | None  # None: only wakes the thread up
+    done: threading.Event = field(default_factory=threading.Event)
+    event: WebhookEvent | None = None
+    error: BaseException | None = None
+
+
+class GroupCommitWriter:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def store(self, fields: dict[str, Any]) -> WebhookEvent:
+        """Insert one event durably; returns it with its primary key, or raises DatabaseError."""
+        self._ensure_thread()
+        pending = _Pending(fields)
+        self._queue.put(pending)
+        if not pending.done.wait(WAIT_SECONDS):
+            raise OperationalError("the writer thread did not commit in time")
+        if pending.error is not None:
+            raise pending.error
+        assert pending.event is not None
+        return pending.event
+
+    def wake(self) -> None:
+        """Tell the thread there is background work (it may be idle-waiting)."""
+        self._ensure_thread()
+        self._queue.put(_Pending(None))
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()  # a forked child starts with its own queue
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="webhook-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        from webhook.applier import applier
+
+        while True:
+            try:
+                batch = [self._queue.get(timeout=0 if applier.pending() else IDLE_SECONDS)]
+            except queue.Empty:
+                batch = []
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            writes = [p for p in batch if p.fields is not None]
+            if writes:
+                self._commit(writes)
+            else:
+                applier.apply_chunk()
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        rows = [WebhookEvent(**p.fields) for p in batch]  # type: ignore[arg-type]
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.bulk_create(rows)
+        except (DatabaseError, InterfaceError) as exc:
+            close_old_connections()
+            if len(batch) > 1 and not isinstance(exc, OperationalError | InterfaceError):
+                for pending in batch:  # one bad row must not fail its neighbours
+                    self._commit([pending])
+                return
+            for pending in batch:
+                pending.error = exc
+                pending.done.set()
+            return
+        for pending, row in zip(batch, rows, strict=True):
+            pending.event = row
+            pending.done.set()
+
+
+writer = GroupCommitWriter()
