@@ -1,17 +1,440 @@
-"""Placeholder until the waha parser lands (being written now)."""
+"""WAHA (devlikeapro/waha; engines WEBJS, NOWEB, GOWS): FORMATS.md §6.
+
+Every delivery is one envelope ``{id, timestamp (ms), event, session, metadata, me, payload,
+engine, environment}``; ``session`` is the client. Message ids are WAHA's serialized form
+``<fromMe>_<chat>_<waId>[_<participant>]`` and are stored exactly as sent.
+
+Decisions where the vendor's docs are silent (each one pinned by a test):
+  * ``message`` and ``message.any`` are parsed alike (an inbound message subscribed to both
+    arrives twice with the same id: the processor's upsert absorbs it).
+  * Message type: ``_data.type`` (WEBJS) or ``_data.Info.MediaType`` (GOWS) first, then the
+    Baileys proto in ``_data.message`` (NOWEB), then location / vCards / media mimetype / body.
+  * Bare WhatsApp ids (``replyTo.id``, ``editedMessageId``, ``revokedMessageId``) are rebuilt
+    into the serialized form so they match stored message ids; serialized ones are kept as is.
+    Edits borrow fromMe/chat/participant from the edit's own ``id``; revokes prefer
+    ``before.id`` (the original message) then rebuild from ``after.id``; replies are ours when
+    ``replyTo.participant`` is ``me.id``/``me.lid`` and carry the participant in groups.
+  * Times: the payload's own ``timestamp`` (s; for revokes ``after.timestamp``) first, else the
+    envelope ``timestamp`` (ms, when WAHA emitted the event). ``message.ack`` carries no ack
+    time, so its status time is the envelope's; so are ``session.status`` and presences.
+  * ``message.ack``: recipient_id = participant (group receipts) or the chat for our own
+    messages, "" for theirs; ack -1 gives ``error`` = ackName ("ERROR").
+  * ``presence.update``: one PresenceEvent per ``presences[]`` item, chat_id = participant
+    (as the Evolution parser does); WAHA's online/offline/typing map to Baileys' words.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from webhook.events import (
+    DEFAULT_CONTEXT,
+    ConnectionEvent,
+    ConnectionState,
+    Contact,
+    DeleteEvent,
+    DeliveryStatus,
+    EditEvent,
+    Event,
+    Location,
+    Media,
+    MessageEvent,
+    MessageType,
+    ParseContext,
+    ParseResult,
+    PresenceEvent,
+    ReactionEvent,
+    StatusEvent,
+)
+from webhook.exceptions import PayloadError
+from webhook.parsers._common import (
+    as_bool,
+    as_float,
+    as_int,
+    epoch_to_utc,
+    is_group_jid,
+    obj,
+    parse_proto,
+    require_str,
+    seq,
+    text,
+)
 
 FAMILY = "waha"
 
 
-def matches(payload):
-    return False
+class Envelope(TypedDict, total=False):
+    id: str  # "evt_01..."
+    timestamp: int  # milliseconds: when WAHA emitted the event
+    event: str
+    session: str  # the client
+    metadata: dict[str, str]
+    me: dict[str, str]  # {id: "<n>@c.us", pushName, lid?}
+    payload: dict[str, Any]
+    engine: str  # WEBJS | NOWEB | GOWS
+    environment: dict[str, str]
 
 
-def client_key(payload):
-    return ""
+class WAMessage(TypedDict, total=False):
+    id: str  # "false_5511987654321@c.us_3A1B..." (verbatim)
+    timestamp: int  # seconds
+    from_: str  # key "from": the chat, except for our own messages
+    fromMe: bool
+    source: str  # "app" | "api"
+    to: str  # the chat for our own messages
+    participant: str | None  # group author
+    author: str | None  # group author (WEBJS)
+    body: str  # text or media caption (a vCard / base64 thumbnail for vcard / location)
+    hasMedia: bool
+    media: dict[str, Any] | None  # {url, mimetype, filename, s3?, error?}
+    mediaUrl: str  # deprecated twin of media.url
+    ack: int  # -1..4
+    ackName: str
+    location: dict[str, Any]  # {description, latitude, longitude} (strings)
+    vCards: list[str]
+    replyTo: dict[str, Any] | None  # {id (bare waId), participant, body}
+    _data: dict[str, Any]  # engine raw: WEBJS message model / NOWEB proto / GOWS event
 
 
-def parse(payload, *, path_event="", context=None):
-    raise NotImplementedError
+ACKS: dict[int, DeliveryStatus] = {
+    -1: DeliveryStatus.FAILED,  # ERROR
+    0: DeliveryStatus.PENDING,
+    1: DeliveryStatus.SENT,  # SERVER: reached WhatsApp's server
+    2: DeliveryStatus.DELIVERED,  # DEVICE
+    3: DeliveryStatus.READ,
+    4: DeliveryStatus.PLAYED,  # voice/video played
+}
+ACK_NAMES = {"ERROR": -1, "PENDING": 0, "SERVER": 1, "DEVICE": 2, "READ": 3, "PLAYED": 4}
+
+# Normalised type -> the words WEBJS (_data.type) and GOWS (_data.Info.MediaType) use for it.
+_KINDS: dict[MessageType, tuple[str, ...]] = {
+    MessageType.TEXT: ("chat", "text"),
+    MessageType.IMAGE: ("image",),
+    MessageType.VIDEO: ("video", "gif", "ptv"),  # ptv: round video note
+    MessageType.AUDIO: ("audio", "ptt"),  # ptt (push-to-talk) = voice note, see VOICE_KINDS
+    MessageType.DOCUMENT: ("document",),
+    MessageType.STICKER: ("sticker",),
+    MessageType.LOCATION: ("location",),
+    MessageType.CONTACT: ("vcard", "multi_vcard", "contact_array"),  # contact_array: GOWS
+    MessageType.BUTTON: ("buttons_response", "template_button_reply"),
+    MessageType.INTERACTIVE: ("list_response",),
+    MessageType.ORDER: ("order",),
+    MessageType.UNSUPPORTED: ("poll_creation",),
+    # revoked: the placeholder a deleted message leaves; gp2: group notification.
+    MessageType.SYSTEM: ("revoked", "e2e_notification", "notification_template", "gp2", "call_log"),
+}
+DATA_TYPES: dict[str, MessageType] = {kind: t for t, kinds in _KINDS.items() for kind in kinds}
+VOICE_KINDS = frozenset({"ptt"})
+# Media mimetype prefix -> type, when the engine names no kind (anything else: document).
+MIME_TYPES = {"image/": MessageType.IMAGE, "video/": MessageType.VIDEO, "audio/": MessageType.AUDIO}
+_MEDIA_TYPES = frozenset({*MIME_TYPES.values(), MessageType.DOCUMENT, MessageType.STICKER})
+
+CONNECTION_STATES: dict[str, ConnectionState] = {
+    "WORKING": ConnectionState.OPEN,
+    "STARTING": ConnectionState.CONNECTING,
+    "SCAN_QR_CODE": ConnectionState.QR_REQUIRED,
+    "STOPPED": ConnectionState.CLOSED,
+    "FAILED": ConnectionState.CLOSED,  # gave up: needs a restart or a new login
+}
+
+# WAHA presence words -> the Baileys words PresenceEvent uses; others kept lower-cased.
+PRESENCES = {"online": "available", "offline": "unavailable", "typing": "composing"}
+
+HMAC_ALGORITHMS = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
+
+
+def verify_hmac(body: bytes, header_value: str, key: str, algorithm: str = "sha512") -> bool:
+    """``X-Webhook-Hmac``: hex HMAC of the raw body; only sha512/sha256 are accepted."""
+    digest = HMAC_ALGORITHMS.get(text(algorithm).strip().lower() or "sha512")
+    if digest is None or not key or not isinstance(header_value, str) or not header_value:
+        return False
+    expected = hmac.new(key.encode(), body, digest).hexdigest()
+    return hmac.compare_digest(expected.encode(), header_value.strip().lower().encode())
+
+
+def matches(payload: dict[str, Any]) -> bool:
+    return isinstance(payload.get("event"), str) and "session" in payload and "payload" in payload
+
+
+def client_key(payload: dict[str, Any]) -> str:
+    return text(payload.get("session")).strip()
+
+
+class _Delivery:
+    """What every event of one envelope shares."""
+
+    def __init__(self, envelope: dict[str, Any]) -> None:
+        self.client = client_key(envelope)
+        self.time = epoch_to_utc(envelope.get("timestamp"))  # ms: when WAHA emitted it
+        me = obj(envelope.get("me"))
+        self.me_id, self.me_name = text(me.get("id")), text(me.get("pushName"))
+        self.own_ids = {i for i in (self.me_id, text(me.get("lid"))) if i}
+        self.engine = text(envelope.get("engine"))
+
+    def base(self, raw: Any, when: Any = None) -> dict[str, Any]:
+        """client_key, timestamp (the payload's own time, else the envelope's) and raw."""
+        return {"client_key": self.client, "timestamp": epoch_to_utc(when) or self.time, "raw": raw}
+
+
+def _is_serialized(message_id: str) -> bool:
+    return message_id.startswith(("true_", "false_"))
+
+
+def _rebuild(template: str, wa_id: str) -> str:
+    """``wa_id`` in the serialized form of ``template`` (same fromMe, chat, participant)."""
+    parts = template.split("_")
+    if not _is_serialized(template) or len(parts) < 3:
+        return ""
+    parts[2] = wa_id
+    return "_".join(parts)
+
+
+def _chat(p: dict[str, Any]) -> str:
+    return text(p.get("to")) if as_bool(p.get("fromMe")) else text(p.get("from"))
+
+
+def _author(p: dict[str, Any], chat_id: str, d: _Delivery) -> str:
+    if as_bool(p.get("fromMe")):
+        return d.me_id
+    if is_group_jid(chat_id):
+        return text(p.get("participant")) or text(p.get("author"))
+    return chat_id
+
+
+def _vcard(card: str) -> Contact:
+    """Display name from the FN line; phones from TEL lines (their waid when present)."""
+    name, phones = "", []
+    for line in card.splitlines():
+        field, _, value = line.partition(":")
+        params = field.split(";")
+        if params[0].strip().upper() == "FN" and not name:
+            name = value.strip().replace("\\,", ",")
+        elif params[0].strip().upper() == "TEL":
+            waid = [p[5:] for p in params if p.lower().startswith("waid=")]
+            phones.append(waid[0] if waid else value.strip())
+    return Contact(display_name=name, vcard=card, phones=tuple(p for p in phones if p))
+
+
+def _kind(p: dict[str, Any], data: dict[str, Any]) -> tuple[MessageType, bool, str]:
+    """(type, voice note, provider kind): the engine's own word first, then the content."""
+    hint = text(data.get("type")) or text(obj(data.get("Info")).get("MediaType"))
+    if hint:
+        return DATA_TYPES.get(hint, MessageType.UNKNOWN), hint in VOICE_KINDS, hint
+    proto = parse_proto(data["message"]) if obj(data.get("message")) else None  # NOWEB
+    if proto is not None and proto.kind:
+        return proto.type, bool(proto.media and proto.media.voice), proto.kind
+    if obj(p.get("location")):
+        return MessageType.LOCATION, False, ""
+    if seq(p.get("vCards")):
+        return MessageType.CONTACT, False, ""
+    mime = text(obj(p.get("media")).get("mimetype")) or text(data.get("mimetype"))
+    for prefix, msg_type in MIME_TYPES.items():
+        if mime.startswith(prefix):
+            return msg_type, False, ""
+    if mime or as_bool(p.get("hasMedia")):
+        return MessageType.DOCUMENT, False, ""
+    return (MessageType.TEXT if text(p.get("body")) else MessageType.UNKNOWN), False, ""
+
+
+def _media(p: dict[str, Any], data: dict[str, Any], voice: bool) -> Media:
+    """WAHA's media{url, mimetype, filename}; details from WEBJS _data or the NOWEB proto."""
+    media = obj(p.get("media"))
+    proto = (parse_proto(data["message"]).media if obj(data.get("message")) else None) or Media()
+    return Media(
+        url=text(media.get("url")) or text(p.get("mediaUrl")),
+        mimetype=text(media.get("mimetype")) or text(data.get("mimetype")) or proto.mimetype,
+        sha256=text(data.get("filehash")) or proto.sha256,
+        size=as_int(data.get("size")) or proto.size,
+        file_name=text(media.get("filename")) or text(data.get("filename")) or proto.file_name,
+        duration=as_int(data.get("duration")) or proto.duration,
+        voice=voice,
+        width=as_int(data.get("width")) or proto.width,
+        height=as_int(data.get("height")) or proto.height,
+        animated=as_bool(data.get("isAnimated")) or as_bool(data.get("isGif")) or proto.animated,
+    )
+
+
+def _content(p: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    msg_type, voice, kind = _kind(p, data)
+    parts: dict[str, Any] = {"type": msg_type, "subtype": kind, "text": text(p.get("body"))}
+    if msg_type in _MEDIA_TYPES or obj(p.get("media")):
+        parts["media"] = _media(p, data, voice)
+    if msg_type is MessageType.LOCATION:
+        loc = obj(p.get("location"))
+        description = text(loc.get("description"))
+        parts["location"] = Location(
+            latitude=as_float(loc.get("latitude")),
+            longitude=as_float(loc.get("longitude")),
+            name=text(loc.get("name")) or description,
+            address=text(loc.get("address")),
+            url=text(loc.get("url")),
+        )
+        parts["text"] = description or parts["location"].name  # WEBJS body is a thumbnail
+    elif msg_type is MessageType.CONTACT:
+        parts["contacts"] = tuple(_vcard(c) for c in seq(p.get("vCards")) if isinstance(c, str))
+        contacts = parts["contacts"]
+        parts["text"] = contacts[0].display_name if contacts else ""  # WEBJS body is the vCard
+    return parts
+
+
+def _quoted(p: dict[str, Any], chat_id: str, d: _Delivery) -> str:
+    """replyTo.id is the bare waId: serialized with the quoted author (ours or theirs)."""
+    reply = obj(p.get("replyTo"))
+    quoted, participant = text(reply.get("id")), text(reply.get("participant"))
+    if not quoted or _is_serialized(quoted) or not participant:
+        return quoted
+    mine = "true" if participant in d.own_ids else "false"
+    return f"{mine}_{chat_id}_{quoted}" + (f"_{participant}" if is_group_jid(chat_id) else "")
+
+
+def _status(p: dict[str, Any]) -> DeliveryStatus | None:
+    ack = as_int(p.get("ack"))
+    if ack is None:
+        ack = ACK_NAMES.get(text(p.get("ackName")).upper())
+    return None if ack is None else ACKS.get(ack, DeliveryStatus.UNKNOWN)
+
+
+def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    message_id = require_str(p, "id", where="payload.id")
+    data = obj(p.get("_data"))
+    key = obj(data.get("key"))  # NOWEB: the Baileys key, with the @lid alternates
+    from_me = as_bool(p.get("fromMe"))
+    chat_id = _chat(p)
+    is_group = is_group_jid(chat_id)
+    name = d.me_name if from_me else text(data.get("notifyName")) or text(data.get("pushName"))
+    alt = text(key.get("remoteJidAlt")) or text(key.get("senderPn"))
+    sender_alt = text(key.get("participantAlt")) or text(key.get("participantPn"))
+    event = MessageEvent(
+        **d.base(p, p.get("timestamp")),
+        message_id=message_id,
+        chat_id=chat_id,
+        chat_name="" if is_group or from_me else name,
+        chat_alt_id="" if is_group else alt,
+        is_group=is_group,
+        sender_id=_author(p, chat_id, d),
+        sender_name=name,
+        sender_alt_id=sender_alt if is_group else ("" if from_me else alt),
+        from_me=from_me,
+        quoted_id=_quoted(p, chat_id, d),
+        forwarded=as_bool(data.get("isForwarded")),
+        status=_status(p),
+        extra={"engine": d.engine, "source": text(p.get("source"))},
+        **_content(p, data),
+    )
+    return [event]
+
+
+def _ack(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """{id, from, to, participant, fromMe, ack, ackName}: no ack time, the envelope's stands in."""
+    status = _status(p) or DeliveryStatus.UNKNOWN
+    chat_id = _chat(p)
+    recipient = (text(p.get("participant")) or chat_id) if as_bool(p.get("fromMe")) else ""
+    event = StatusEvent(
+        **d.base(p),
+        message_id=require_str(p, "id", where="payload.id"),
+        status=status,
+        chat_id=chat_id,
+        recipient_id=recipient,
+        error=(text(p.get("ackName")) or "ERROR") if status is DeliveryStatus.FAILED else "",
+    )
+    return [event]
+
+
+def _reaction(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """{id, from, to, fromMe, participant, timestamp, reaction{text, messageId}}."""
+    reaction = obj(p.get("reaction"))
+    chat_id = _chat(p)
+    event = ReactionEvent(
+        **d.base(p, p.get("timestamp")),
+        target_id=require_str(reaction, "messageId", where="payload.reaction.messageId"),
+        emoji=text(reaction.get("text")),  # "" = reaction removed
+        chat_id=chat_id,
+        sender_id=_author(p, chat_id, d),
+        from_me=as_bool(p.get("fromMe")),
+    )
+    return [event]
+
+
+def _revoked(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """{revokedMessageId? (bare), before? (the original message), after? (the revoke)}."""
+    before, after = obj(p.get("before")), obj(p.get("after"))
+    revoked, before_id = text(p.get("revokedMessageId")), text(before.get("id"))
+    if revoked and not _is_serialized(revoked):
+        revoked = before_id or _rebuild(text(after.get("id")), revoked) or revoked
+    target = revoked or before_id or text(after.get("id"))
+    if not target:
+        raise PayloadError("missing 'payload.revokedMessageId'", field="payload.revokedMessageId")
+    chat_id = _chat(before or after)
+    return [DeleteEvent(**d.base(p, after.get("timestamp")), target_id=target, chat_id=chat_id)]
+
+
+def _edited(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """A message-like payload: the new ``body`` plus the edited ``editedMessageId`` (bare)."""
+    target = require_str(p, "editedMessageId", where="payload.editedMessageId")
+    if not _is_serialized(target):
+        target = _rebuild(text(p.get("id")), target) or target
+    event = EditEvent(
+        **d.base(p, p.get("timestamp")),
+        target_id=target,
+        new_text=text(p.get("body")) or text(p.get("newBody")),  # newBody: WAHA-based forks
+        chat_id=_chat(p),
+    )
+    return [event]
+
+
+def _session_status(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """{name, status: STOPPED | STARTING | SCAN_QR_CODE | WORKING | FAILED}."""
+    status = text(p.get("status")).strip()
+    state = CONNECTION_STATES.get(status.upper(), ConnectionState.UNKNOWN)
+    return [ConnectionEvent(**d.base(p), state=state, phone=d.me_id, reason=status)]
+
+
+def _presence(p: dict[str, Any], d: _Delivery) -> list[Event]:
+    """{id: chat, presences: [{participant, lastKnownPresence, lastSeen?}]}."""
+    items = p.get("presences")
+    if isinstance(items, dict):  # Baileys' own shape {<jid>: {lastKnownPresence}}
+        items = [{**obj(state), "participant": jid} for jid, state in items.items()]
+    events: list[Event] = []
+    for item in map(obj, seq(items)):
+        chat_id = text(item.get("participant")) or text(p.get("id"))
+        word = text(item.get("lastKnownPresence")).strip().lower()
+        if chat_id and word:
+            presence = PRESENCES.get(word, word)
+            events.append(PresenceEvent(**d.base(item), chat_id=chat_id, presence=presence))
+    return events
+
+
+# WAHA event -> handler; every other event is ignored with a reason.
+_HANDLERS: dict[str, Callable[[dict[str, Any], _Delivery], list[Event]]] = {
+    "message": _message,
+    "message.any": _message,  # also our own messages (fromMe true)
+    "message.ack": _ack,
+    "message.reaction": _reaction,
+    "message.revoked": _revoked,
+    "message.edited": _edited,
+    "session.status": _session_status,
+    "presence.update": _presence,
+}
+
+
+def parse(
+    payload: dict[str, Any], *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
+) -> ParseResult:
+    delivery = _Delivery(payload)
+    event_name = text(payload.get("event")).strip() or path_event
+    handler = _HANDLERS.get(event_name)
+    events = handler(obj(payload.get("payload")), delivery) if handler else []
+    if handler is None:
+        reason = f"WAHA event '{event_name}' is not handled"
+    else:
+        reason = "" if events else f"no usable item in the '{event_name}' payload"
+    return ParseResult(
+        family=FAMILY,
+        event_type=event_name,
+        client_key=delivery.client,
+        events=tuple(events),
+        ignored_reason=reason,
+    )
