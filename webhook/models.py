@@ -140,8 +140,6 @@ class Sender(models.Model):
     alt_id = models.CharField(_("ID alternativo"), max_length=255, blank=True, db_index=True)
     name = models.CharField(_("nome"), max_length=255, blank=True)
     is_me = models.BooleanField(_("somos nós"), default=False)
-    first_seen_at = models.DateTimeField(_("visto primeiro em"), null=True, blank=True)
-    last_seen_at = models.DateTimeField(_("visto por último em"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("remetente")

@@ -11,11 +11,11 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, OperationalError, transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -39,8 +39,9 @@ from webhook.events import (
 )
 from webhook.exceptions import WebhookError
 from webhook.models import Client, RealTimeStats, WebhookEvent
-from webhook.services import instance, messages
-from webhook.services.stats import realtime_row
+from webhook.services import bulk, instance, messages
+from webhook.services.bulk import MessageWork
+from webhook.services.stats import StatsAccumulator, realtime_row
 from webhook.validators import WebhookValidator
 
 logger = logging.getLogger(__name__)
@@ -92,59 +93,107 @@ class WhatsAppWebhookProcessor:
     def process_batch(
         self, items: list[tuple[WebhookEvent, ParseResult | None]], *, deadline: float | None = None
     ) -> list[str]:
-        """Apply several stored events in one transaction, each in its own savepoint.
+        """Apply several stored events in one transaction.
 
-        One event's failure rolls back only that event's rows and marks it failed; a database
-        outage rolls back the whole batch and leaves every event ``received`` for a retry.
-        With a ``deadline`` (perf_counter), it stops early and returns the statuses of the
-        events it did apply (always at least one): the caller keeps the rest.
+        The messages of the whole batch are stored together (``services.bulk``). If anything
+        but the database itself fails, the batch is rolled back and retried one event per
+        savepoint, so only the culprit ends ``failed`` and nothing of it stays half-applied. A
+        database outage rolls back the whole batch and leaves every event ``received``.
+        With a ``deadline`` (perf_counter) it stops taking events early and returns the
+        statuses of those it did apply (always at least one): the caller keeps the rest.
         """
+        started = time.perf_counter()
         outcomes: list[_Outcome] = []
         with transaction.atomic():
             for event, parsed in items:
-                outcomes.append(self._process_one(event, parsed))
+                outcomes.append(self._prepare(event, parsed))
                 if deadline is not None and time.perf_counter() > deadline:
                     break
-            latest: dict[int, datetime] = {}
+            ready = [o for o in outcomes if o.status == PENDING]
+            if ready:
+                self._apply_isolated(ready)
+            elapsed = (time.perf_counter() - started) * 1000 / len(outcomes)
             for o in outcomes:
-                if o.client_id is not None:
-                    latest[o.client_id] = max(latest.get(o.client_id, o.event.received_at), o.event.received_at)
-            for client_id, moment in latest.items():
-                self._touch_realtime(Client(pk=client_id), moment)
+                o.elapsed_ms = elapsed
+            self._touch_realtime(ready)
             self._mark(outcomes)
         for outcome in outcomes:
             outcome.log()
         return [o.status for o in outcomes]
 
-    def _process_one(self, event: WebhookEvent, parsed: ParseResult | None) -> _Outcome:
-        started = time.perf_counter()
+    def _prepare(self, event: WebhookEvent, parsed: ParseResult | None) -> _Outcome:
+        """Parse (when needed) and find the client; decides unassigned / ignored / failed."""
         outcome = _Outcome(event=event, parsed=parsed)
         try:
             if parsed is None:
                 parsed = outcome.parsed = self.parse(event)
             client = self._client_of(event, parsed)
-            if client is None:
-                outcome.status = WebhookEvent.Status.UNASSIGNED
-                outcome.error = f"no client for instance '{parsed.client_key}'"
-            elif not parsed.events:
-                outcome.status = WebhookEvent.Status.IGNORED
-                outcome.error = parsed.ignored_reason or "no events"
-            else:
-                outcome.client_id = client.pk
-                with transaction.atomic():
-                    outcome.status, outcome.error = self._apply(event, parsed, client)
         except WebhookError as exc:
             outcome.status, outcome.error = WebhookEvent.Status.FAILED, exc.message
-        except DatabaseError as exc:
-            if isinstance(exc, OperationalError):
-                raise  # the database itself is unavailable: the whole batch is retried later
-            outcome.status, outcome.error = WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}"
-            outcome.traceback = traceback.format_exc()
-        except Exception as exc:  # keep the evidence; the event can be replayed once fixed
-            outcome.status, outcome.error = WebhookEvent.Status.FAILED, f"{type(exc).__name__}: {exc}"
-            outcome.traceback = traceback.format_exc()
-        outcome.elapsed_ms = (time.perf_counter() - started) * 1000
+            return outcome
+        if client is None:
+            outcome.status = WebhookEvent.Status.UNASSIGNED
+            outcome.error = f"no client for instance '{parsed.client_key}'"
+        elif not parsed.events:
+            outcome.status = WebhookEvent.Status.IGNORED
+            outcome.error = parsed.ignored_reason or "no events"
+        else:
+            outcome.client = client
         return outcome
+
+    def _apply_isolated(self, ready: list[_Outcome]) -> None:
+        try:
+            with transaction.atomic():
+                self._apply_group(ready)
+            return
+        except OperationalError:
+            raise  # the database itself is unavailable: the whole batch is retried later
+        except Exception as exc:
+            if len(ready) == 1:
+                ready[0].fail(exc)
+                return
+        for outcome in ready:
+            try:
+                with transaction.atomic():
+                    self._apply_group([outcome])
+            except OperationalError:
+                raise
+            except Exception as exc:  # keep the evidence; the event can be replayed once fixed
+                outcome.fail(exc)
+
+    def _apply_group(self, outcomes: list[_Outcome]) -> None:
+        accumulator = StatsAccumulator()
+        works: list[MessageWork] = []
+        updates: list[tuple[_Outcome, Event, Client]] = []
+        for index, outcome in enumerate(outcomes):
+            outcome.reset()
+            parsed = outcome.parsed
+            for item in parsed.events:
+                target = self._event_client(item, parsed, outcome.client)
+                if target is None:
+                    outcome.skipped.append(item.client_key)
+                elif isinstance(item, MessageEvent):
+                    works.append(
+                        MessageWork(
+                            index=index,
+                            client_id=target.pk,
+                            event=item,
+                            family=parsed.family,
+                            webhook_event_id=outcome.event.pk,
+                            received_at=outcome.event.received_at,
+                        )
+                    )
+                else:
+                    updates.append((outcome, item, target))
+        for index in bulk.messages_apply(works, accumulator):
+            outcomes[index].changed = True
+        for outcome, item, target in updates:  # after the messages: updates find their targets
+            handler = HANDLERS[type(item)]
+            changed = handler(client=target, event=item, received_at=outcome.event.received_at)
+            outcome.changed = changed or outcome.changed
+        accumulator.flush()
+        for outcome in outcomes:
+            outcome.settle()
 
     def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | None:
         if event.client_id is not None:
@@ -156,28 +205,6 @@ class WhatsAppWebhookProcessor:
         event.client_id = info.id
         return Client(pk=info.id)
 
-    def _apply(self, event: WebhookEvent, parsed: ParseResult, client: Client) -> tuple[str, str]:
-        received_at = event.received_at
-        changed, dedupable, skipped = False, True, []
-        for item in parsed.events:
-            target = self._event_client(item, parsed, client)
-            if target is None:
-                skipped.append(item.client_key)
-                continue
-            handler = HANDLERS[type(item)]
-            kwargs: dict[str, Any] = {"client": target, "event": item, "received_at": received_at}
-            if isinstance(item, MessageEvent):
-                kwargs.update(family=parsed.family, webhook_event=event)
-            changed = handler(**kwargs) or changed
-            dedupable = dedupable and isinstance(item, DEDUPLICATED)
-        self._touch_realtime(client, event.received_at)
-        error = f"skipped events of unknown instances: {', '.join(sorted(set(skipped)))}" if skipped else ""
-        if skipped and len(skipped) == len(parsed.events):
-            return WebhookEvent.Status.UNASSIGNED, error
-        if not changed and dedupable:
-            return WebhookEvent.Status.DUPLICATE, error
-        return WebhookEvent.Status.PROCESSED, error
-
     @staticmethod
     def _event_client(item: Event, parsed: ParseResult, client: Client) -> Client | None:
         """Batches may mix instances (Meta: one phone_number_id per change)."""
@@ -187,44 +214,83 @@ class WhatsAppWebhookProcessor:
         return Client(pk=info.id) if info else None
 
     @staticmethod
-    def _touch_realtime(client: Client, moment: datetime) -> None:
-        row = realtime_row(client)
-        RealTimeStats.objects.filter(pk=row.pk).update(
-            last_event_at=Greatest(F("last_event_at"), moment) if row.last_event_at else moment
-        )
+    def _touch_realtime(outcomes: list[_Outcome]) -> None:
+        latest: dict[int, datetime] = {}
+        for o in outcomes:
+            if o.client is not None:
+                moment = o.event.received_at
+                latest[o.client.pk] = max(latest.get(o.client.pk, moment), moment)
+        for client_id, moment in latest.items():
+            row = realtime_row(Client(pk=client_id))
+            RealTimeStats.objects.filter(pk=row.pk).update(
+                last_event_at=Greatest(F("last_event_at"), moment) if row.last_event_at else moment
+            )
 
     @staticmethod
     def _mark(outcomes: list[_Outcome]) -> None:
+        """Record each event's outcome: one UPDATE per kind of outcome, not per event."""
         now = timezone.now()
-        rows = []
+        groups: dict[tuple, list[_Outcome]] = {}
         for o in outcomes:
+            parsed = o.parsed
+            kind = (o.status, o.error[:5000], o.traceback, parsed.family if parsed else None,
+                    parsed.event_type[:100] if parsed else None)
+            groups.setdefault(kind, []).append(o)
             event = o.event
             event.status, event.error, event.traceback = o.status, o.error[:5000], o.traceback
-            event.processing_ms = round(o.elapsed_ms, 3)
-            event.parser_version = parsers.PARSER_VERSION
-            event.processed_at = now
-            event.attempts = (event.attempts or 0) + 1
-            if o.parsed is not None:
-                event.family, event.event_type = o.parsed.family, o.parsed.event_type[:100]
-            rows.append(event)
-        WebhookEvent.objects.bulk_update(rows, MARKED_FIELDS)
+        for (status, error, tb, family, event_type), members in groups.items():
+            fields: dict[str, Any] = {
+                "status": status,
+                "error": error,
+                "traceback": tb,
+                "processing_ms": round(members[0].elapsed_ms, 3),
+                "parser_version": parsers.PARSER_VERSION,
+                "processed_at": now,
+                "attempts": F("attempts") + 1,
+            }
+            if family is not None:
+                fields.update(family=family, event_type=event_type)
+            WebhookEvent.objects.filter(pk__in=[o.event.pk for o in members]).update(**fields)
 
 
-MARKED_FIELDS = [
-    "status", "error", "traceback", "processing_ms", "parser_version", "processed_at", "attempts",
-    "family", "event_type",
-]
+PENDING = "pending"
 
 
 @dataclass(slots=True)
 class _Outcome:
+    """What happened to one delivery of a batch."""
+
     event: WebhookEvent
     parsed: ParseResult | None
-    status: str = WebhookEvent.Status.FAILED
+    status: str = PENDING
     error: str = ""
     traceback: str = ""
     elapsed_ms: float = 0.0
-    client_id: int | None = None
+    client: Client | None = None
+    changed: bool = False
+    skipped: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.status, self.error, self.changed, self.skipped = PENDING, "", False, []
+
+    def settle(self) -> None:
+        events = self.parsed.events if self.parsed else ()
+        if self.skipped:
+            self.error = f"skipped events of unknown instances: {', '.join(sorted(set(self.skipped)))}"
+        if self.skipped and len(self.skipped) == len(events):
+            self.status = WebhookEvent.Status.UNASSIGNED
+        elif not self.changed and all(isinstance(e, DEDUPLICATED) for e in events):
+            self.status = WebhookEvent.Status.DUPLICATE
+        else:
+            self.status = WebhookEvent.Status.PROCESSED
+
+    def fail(self, exc: BaseException) -> None:
+        self.status = WebhookEvent.Status.FAILED
+        if isinstance(exc, WebhookError):
+            self.error, self.traceback = exc.message, ""
+        else:
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.traceback = traceback.format_exc()
 
     def log(self) -> None:
         level = logging.WARNING if self.status == WebhookEvent.Status.FAILED else logging.INFO

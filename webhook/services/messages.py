@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Greatest, Least
 
 from webhook.events import (
     STATUS_RANK,
@@ -96,7 +95,6 @@ def sender_upsert(
     name: str = "",
     alt_id: str = "",
     is_me: bool = False,
-    seen_at: datetime | None = None,
 ) -> Sender:
     """One Sender per contact, found under its id or its alternate (LID <-> phone)."""
     sender_id, alt_id = _clip(sender_id), _clip(alt_id)
@@ -116,8 +114,6 @@ def sender_upsert(
                     alt_id=alt_id,
                     name=_clip(name),
                     is_me=is_me,
-                    first_seen_at=seen_at,
-                    last_seen_at=seen_at,
                 )
         except IntegrityError:
             sender = Sender.objects.get(client=client, sender_id=sender_id)
@@ -129,11 +125,10 @@ def sender_upsert(
         changes["alt_id"] = other
     if is_me and not sender.is_me:
         changes["is_me"] = True
-    if seen_at is not None:
-        changes["first_seen_at"] = Least(F("first_seen_at"), seen_at) if sender.first_seen_at else seen_at
-        changes["last_seen_at"] = Greatest(F("last_seen_at"), seen_at) if sender.last_seen_at else seen_at
     if changes:
         Sender.objects.filter(pk=sender.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(sender, field, value)
     return sender
 
 
@@ -167,36 +162,21 @@ def _location_fields(event: MessageEvent) -> dict[str, Any]:
     }
 
 
-def message_upsert(
+def message_fields(
     *,
-    client: Client,
+    client_id: int,
     event: MessageEvent,
     family: str,
     received_at: datetime,
-    webhook_event: WebhookEvent | None = None,
-) -> bool:
-    """Store a message once per (client, external id); True when it was new."""
+    chat: Chat,
+    sender: Sender | None,
+    webhook_event_id: int | None,
+) -> dict[str, Any]:
+    """The Message row a MessageEvent becomes (times without one fall back to receipt)."""
     timestamp = event.timestamp or received_at
-    chat = chat_upsert(
-        client=client,
-        chat_id=event.chat_id,
-        name=event.chat_name,
-        alt_id=event.chat_alt_id,
-        is_group=event.is_group,
-    )
-    sender = None
-    if event.sender_id:
-        sender = sender_upsert(
-            client=client,
-            sender_id=event.sender_id,
-            name=event.sender_name,
-            alt_id=event.sender_alt_id,
-            is_me=event.from_me,
-            seen_at=timestamp,
-        )
     status = event.status or (DeliveryStatus.SENT if event.from_me else "")
     fields: dict[str, Any] = {
-        "client": client,
+        "client_id": client_id,
         "external_id": _clip(event.message_id),
         "chat": chat,
         "sender": sender,
@@ -211,21 +191,42 @@ def message_upsert(
         "quoted_id": _clip(event.quoted_id),
         "forwarded": event.forwarded,
         "status": status if not status or status in Message.Status.values else Message.Status.UNKNOWN,
-        "webhook_event": webhook_event,
+        "webhook_event_id": webhook_event_id,
         **_media_fields(event),
         **_location_fields(event),
     }
     if event.from_me and status in STEP_FIELDS:
         for step in IMPLIED_STEPS[status]:
             fields[STEP_FIELDS[step]] = timestamp
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(**fields)
-    except IntegrityError:
-        return False  # already stored: a duplicate delivery
-    stats.stats_record_message(message=message, chat=chat)
-    pending_apply(client=client, message=message)
-    return True
+    return fields
+
+
+def message_upsert(
+    *,
+    client: Client,
+    event: MessageEvent,
+    family: str,
+    received_at: datetime,
+    webhook_event: WebhookEvent | None = None,
+) -> bool:
+    """Store one message once per (client, external id); True when it was new.
+
+    The batch path (``webhook.services.bulk``) with a batch of one.
+    """
+    from webhook.services.bulk import MessageWork, messages_apply
+
+    accumulator = stats.StatsAccumulator()
+    work = MessageWork(
+        index=0,
+        client_id=client.pk,
+        event=event,
+        family=family,
+        webhook_event_id=webhook_event.pk if webhook_event else None,
+        received_at=received_at,
+    )
+    created = messages_apply([work], accumulator)
+    accumulator.flush()
+    return bool(created)
 
 
 def _message(client: Client, external_id: str) -> Message | None:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q
-from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from webhook.models import Chat, Client, ContactStats, Message, MessageStats, RealTimeStats, WebhookEvent
@@ -30,6 +29,7 @@ def _type_column(message_type: str) -> str:
 
 
 def _bucket(client_id: int, moment: datetime) -> int:
+    """The MessageStats row of a client's hour, created when missing (race-safe)."""
     period = period_of(moment)
     row = MessageStats.objects.filter(client_id=client_id, period_start=period).values_list("pk", flat=True).first()
     if row is not None:
@@ -41,69 +41,117 @@ def _bucket(client_id: int, moment: datetime) -> int:
         return MessageStats.objects.get(client_id=client_id, period_start=period).pk
 
 
-def _contact_row(message: Message, chat: Chat) -> ContactStats:
-    row = ContactStats.objects.filter(chat=chat).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            return ContactStats.objects.create(client_id=message.client_id, chat=chat)
-    except IntegrityError:
-        return ContactStats.objects.get(chat=chat)
+class StatsAccumulator:
+    """Statistics of the messages created in one batch, written once at the end of it.
+
+    Rows are read with ``SELECT ... FOR UPDATE`` (a no-op on SQLite, whose write transaction
+    already excludes other writers), so concurrent batches on PostgreSQL never lose an update.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def add_message(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def flush(self) -> None:
+        if not self.messages:
+            return
+        self._flush_buckets()
+        self._flush_chats()
+        self.messages = []
+
+    def _flush_buckets(self) -> None:
+        counts: dict[tuple[int, datetime], dict[str, int]] = {}
+        for m in self.messages:
+            bucket = counts.setdefault((m.client_id, period_of(m.timestamp)), {})
+            for column in ("total", "sent" if m.from_me else "received", _type_column(m.type)):
+                bucket[column] = bucket.get(column, 0) + 1
+        for (client_id, period), columns in sorted(counts.items()):
+            MessageStats.objects.filter(pk=_bucket(client_id, period)).update(
+                **{column: F(column) + n for column, n in columns.items()}
+            )
+
+    def _flush_chats(self) -> None:
+        by_chat: dict[int, list[Message]] = {}
+        for m in self.messages:
+            by_chat.setdefault(m.chat_id, []).append(m)
+        chats = {c.pk: c for c in Chat.objects.select_for_update().filter(pk__in=list(by_chat)).order_by("pk")}
+        contacts = _contact_rows(chats)
+        chat_rows, contact_rows = [], []
+        for chat_id, batch in sorted(by_chat.items()):
+            batch.sort(key=lambda m: (m.timestamp, m.pk))
+            chat, contact = chats[chat_id], contacts[chat_id]
+            previous_last = chat.last_message_at
+            newest = batch[-1]
+            if previous_last is None or newest.timestamp >= previous_last:
+                chat.last_message_at, chat.last_message_from_me = newest.timestamp, newest.from_me
+            chat.message_count += len(batch)
+            chat_rows.append(chat)
+            contact.total += len(batch)
+            contact.sent += sum(1 for m in batch if m.from_me)
+            contact.received += sum(1 for m in batch if not m.from_me)
+            contact.first_message_at = min(filter(None, (contact.first_message_at, batch[0].timestamp)))
+            contact.last_message_at = max(filter(None, (contact.last_message_at, newest.timestamp)))
+            if previous_last is None or batch[0].timestamp >= previous_last:
+                _extend_responses(contact, batch)
+            else:  # arrived out of order: recompute from the rows, as the rebuild does
+                for field, value in responses_from_rows(chat).items():
+                    setattr(contact, field, value)
+            contact_rows.append(contact)
+        update_rows(Chat, chat_rows, ["message_count", "last_message_at", "last_message_from_me"])
+        update_rows(ContactStats, contact_rows, CONTACT_FIELDS)
 
 
-def stats_record_message(*, message: Message, chat: Chat) -> None:
-    """Count a newly stored message in its hour, its chat and its contact's figures."""
-    direction = "sent" if message.from_me else "received"
-    MessageStats.objects.filter(pk=_bucket(message.client_id, message.timestamp)).update(
-        total=F("total") + 1,
-        **{direction: F(direction) + 1, _type_column(message.type): F(_type_column(message.type)) + 1},
-    )
-    previous_last = chat.last_message_at
-    in_order = previous_last is None or message.timestamp >= previous_last
-    chat_changes = {
-        "message_count": F("message_count") + 1,
-        "last_message_at": Greatest(F("last_message_at"), message.timestamp)
-        if previous_last
-        else message.timestamp,
-    }
-    if in_order:
-        chat_changes["last_message_from_me"] = message.from_me
-    Chat.objects.filter(pk=chat.pk).update(**chat_changes)
-    row = _contact_row(message, chat)
-    ContactStats.objects.filter(pk=row.pk).update(
-        total=F("total") + 1,
-        **{direction: F(direction) + 1},
-        first_message_at=Least(F("first_message_at"), message.timestamp)
-        if row.first_message_at
-        else message.timestamp,
-        last_message_at=Greatest(F("last_message_at"), message.timestamp)
-        if row.last_message_at
-        else message.timestamp,
-    )
-    if in_order:
-        _extend_responses(row, message)
-    else:
-        contact_stats_refresh_responses(chat=chat)
+CONTACT_FIELDS = [
+    "total", "received", "sent", "first_message_at", "last_message_at", "responses",
+    "response_seconds_total", "first_response_seconds", "waiting_since",
+]
 
 
-def _extend_responses(row: ContactStats, message: Message) -> None:
-    """The newest message of a chat: extend the response figures without re-reading the chat."""
-    if not message.from_me:
-        ContactStats.objects.filter(pk=row.pk, waiting_since__isnull=True).update(
-            waiting_since=message.timestamp
-        )
+def _contact_rows(chats: dict[int, Chat]) -> dict[int, ContactStats]:
+    rows = {c.chat_id: c for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))}
+    missing = [ContactStats(client_id=chat.client_id, chat_id=pk) for pk, chat in chats.items() if pk not in rows]
+    if missing:
+        ContactStats.objects.bulk_create(missing, ignore_conflicts=True)
+        rows = {c.chat_id: c for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))}
+    return rows
+
+
+def update_rows(model, rows: list, fields: list[str]) -> None:
+    """One UPDATE statement executed for many rows (executemany), values as the ORM adapts them."""
+    if not rows:
         return
-    row.refresh_from_db(fields=["waiting_since", "first_response_seconds"])
-    if row.waiting_since is None:
-        return
-    seconds = (message.timestamp - row.waiting_since).total_seconds()
-    ContactStats.objects.filter(pk=row.pk).update(
-        responses=F("responses") + 1,
-        response_seconds_total=F("response_seconds_total") + seconds,
-        first_response_seconds=row.first_response_seconds if row.first_response_seconds is not None else seconds,
-        waiting_since=None,
+    from django.db import connection
+
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in columns),
+        quote(meta.pk.column),
     )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _extend_responses(contact: ContactStats, batch: list[Message]) -> None:
+    """Messages newer than everything stored: extend the response figures in memory."""
+    for m in batch:
+        if not m.from_me:
+            contact.waiting_since = contact.waiting_since or m.timestamp
+        elif contact.waiting_since is not None:
+            seconds = (m.timestamp - contact.waiting_since).total_seconds()
+            contact.responses += 1
+            contact.response_seconds_total += seconds
+            if contact.first_response_seconds is None:
+                contact.first_response_seconds = seconds
+            contact.waiting_since = None
 
 
 def responses_from_rows(chat: Chat) -> dict:

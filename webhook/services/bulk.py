@@ -1,0 +1,169 @@
+"""Messages of a whole batch in a handful of statements.
+
+The processor gathers every MessageEvent of a batch of deliveries and hands them here: chats
+and senders are looked up once per batch, new messages go in with one INSERT, and their
+statistics are accumulated in memory and written once (``StatsAccumulator.flush``). A batch
+of one (the inline mode) runs the very same code.
+
+Duplicates are decided by the database: a message counts as created only when the row that
+now exists carries this delivery's event id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from webhook.events import MessageEvent
+from webhook.models import Chat, Message, PendingUpdate, Sender
+from webhook.services import messages
+from webhook.services.stats import StatsAccumulator
+
+
+@dataclass(slots=True)
+class MessageWork:
+    """One MessageEvent to store, with where it came from."""
+
+    index: int  # position of its delivery in the batch
+    client_id: int
+    event: MessageEvent
+    family: str
+    webhook_event_id: int | None
+    received_at: datetime
+
+
+def messages_apply(works: list[MessageWork], stats: StatsAccumulator) -> set[int]:
+    """Store the messages; returns the indexes of the deliveries that created at least one."""
+    created: set[int] = set()
+    by_client: dict[int, list[MessageWork]] = {}
+    for work in works:
+        by_client.setdefault(work.client_id, []).append(work)
+    for client_id, client_works in by_client.items():
+        created |= _client_messages_apply(client_id, client_works, stats)
+    return created
+
+
+def _client_messages_apply(client_id: int, works: list[MessageWork], stats: StatsAccumulator) -> set[int]:
+    chats = _chats_resolve(client_id, works)
+    senders = _senders_resolve(client_id, works)
+    first_of: dict[str, MessageWork] = {}
+    for work in works:  # the first delivery of an id within the batch wins; the rest are duplicates
+        first_of.setdefault(work.event.message_id[:255], work)
+    existing = set(
+        Message.objects.filter(client_id=client_id, external_id__in=list(first_of)).values_list(
+            "external_id", flat=True
+        )
+    )
+    rows = [
+        Message(
+            **messages.message_fields(
+                client_id=client_id,
+                event=w.event,
+                family=w.family,
+                received_at=w.received_at,
+                chat=chats[w.event.chat_id[:255]],
+                sender=senders.get(w.event.sender_id[:255]) if w.event.sender_id else None,
+                webhook_event_id=w.webhook_event_id,
+            )
+        )
+        for external_id, w in first_of.items()
+        if external_id not in existing
+    ]
+    if not rows:
+        return set()
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    stored = {
+        m.external_id: m
+        for m in Message.objects.filter(client_id=client_id, external_id__in=[r.external_id for r in rows])
+    }
+    created: set[int] = set()
+    new_messages = []
+    for row in rows:
+        message = stored.get(row.external_id)
+        work = first_of[row.external_id]
+        # Ours only if the stored row is this delivery's (a concurrent process may have won).
+        if message is not None and message.webhook_event_id == work.webhook_event_id:
+            created.add(work.index)
+            new_messages.append(message)
+            stats.add_message(message)
+    _pending_for(client_id, new_messages)
+    return created
+
+
+def _pending_for(client_id: int, new_messages: list[Message]) -> None:
+    """Apply parked statuses/reactions/edits/deletes that were waiting for these messages."""
+    by_id = {m.external_id: m for m in new_messages}
+    targets = set(
+        PendingUpdate.objects.filter(client_id=client_id, target_id__in=list(by_id)).values_list(
+            "target_id", flat=True
+        )
+    )
+    for target in sorted(targets):
+        message = by_id[target]
+        messages.pending_apply(client=_client(client_id), message=message)
+
+
+def _chats_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Chat]:
+    wanted: dict[str, MessageEvent] = {}
+    for work in works:
+        wanted[work.event.chat_id[:255]] = work.event  # the latest name wins
+    chats = {c.chat_id: c for c in Chat.objects.filter(client_id=client_id, chat_id__in=list(wanted))}
+    for chat_id, event in wanted.items():
+        chat = chats.get(chat_id)
+        needs_update = chat is not None and (
+            (event.chat_name and chat.name != event.chat_name[:255]) or (event.chat_alt_id and not chat.alt_id)
+        )
+        if chat is None or needs_update:
+            chats[chat_id] = messages.chat_upsert(
+                client=_client(client_id),
+                chat_id=chat_id,
+                name=event.chat_name,
+                alt_id=event.chat_alt_id,
+                is_group=event.is_group,
+            )
+    return chats
+
+
+def _senders_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Sender]:
+    wanted: dict[str, MessageEvent] = {}
+    for work in works:
+        if work.event.sender_id:
+            wanted[work.event.sender_id[:255]] = work.event
+    if not wanted:
+        return {}
+    ids = set(wanted) | {e.sender_alt_id[:255] for e in wanted.values() if e.sender_alt_id}
+    known: dict[str, Sender] = {}
+    for sender in (
+        Sender.objects.filter(client_id=client_id)
+        .filter(Q(sender_id__in=list(ids)) | Q(alt_id__in=list(ids)))
+        .order_by("-pk")
+    ):
+        known[sender.sender_id] = sender
+        if sender.alt_id:
+            known[sender.alt_id] = sender
+    resolved: dict[str, Sender] = {}
+    for sender_id, event in wanted.items():
+        sender = known.get(sender_id) or known.get(event.sender_alt_id[:255])
+        stale = sender is None or (
+            (event.sender_name and sender.name != event.sender_name[:255])
+            or (event.sender_alt_id and not sender.alt_id)
+            or (event.from_me and not sender.is_me)
+        )
+        if stale:
+            sender = messages.sender_upsert(
+                client=_client(client_id),
+                sender_id=sender_id,
+                name=event.sender_name,
+                alt_id=event.sender_alt_id,
+                is_me=event.from_me,
+            )
+        resolved[sender_id] = sender
+    return resolved
+
+
+def _client(client_id: int):
+    from webhook.models import Client
+
+    return Client(pk=client_id)
