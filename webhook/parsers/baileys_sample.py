@@ -85,7 +85,8 @@ def parse(
         timestamp=timestamp,
         message_id=message_id,
         chat_id=chat_id,
-        chat_name="" if is_group else text(payload.get("pushName")),
+        # pushName is the author's name: it names a 1:1 chat only when the contact wrote.
+        chat_name="" if (is_group or from_me) else text(payload.get("pushName")),
         is_group=is_group,
         sender_id=sender,
         sender_name="" if from_me else text(payload.get("pushName")),

@@ -11,12 +11,15 @@ the Baileys proto message in ``msgContent``::
 
 No public sample exists for the status, presence and connection callbacks (FORMATS.md §4.2:
 UNVERIFIED). We accept the shapes below, which follow the received payload's naming, and the
-event may also come from the per-kind URL (``/webhook/<kind>``) when the body has none:
+event may also come from the per-kind URL (``/webhook/<kind>``) when the body has none (such a
+body is still recognised: ``instanceId`` plus a W-API field, no Z-API ``type``, no sample ``key``):
 
-    webhookStatus        {"instanceId", "messageId" | "ids": [...], "status", "moment", "chat": {"id"}}
+    webhookStatus        {"instanceId", "messageId" | "ids": [...], "status", "moment",
+                          "chat": {"id"}}
     webhookConnected     {"instanceId", "connectedPhone", "moment"}
     webhookDisconnected  {"instanceId", "moment", "error"?}
     webhookPresence      {"instanceId", "chat": {"id"} | "phone", "status", "moment"}
+    webhookQrCode        {"instanceId", "qrcode" | "code", "base64"?, "moment"}
 """
 
 from __future__ import annotations
@@ -85,9 +88,23 @@ STATUSES: dict[str, DeliveryStatus] = {
 }
 
 
+# Fields only W-API bodies carry (Z-API spells its time "momment"); used for bodies without
+# "event" that reach a per-kind URL.
+_BODY_MARKERS = ("moment", "msgContent")
+
+
 def matches(payload: dict[str, Any]) -> bool:
+    if "instanceId" not in payload:
+        return False
     event = payload.get("event")
-    return isinstance(event, str) and event.startswith("webhook") and "instanceId" in payload
+    if isinstance(event, str) and event.startswith("webhook"):
+        return True
+    return (
+        event in (None, "")
+        and "type" not in payload  # Z-API callbacks
+        and not isinstance(payload.get("key"), dict)  # the README sample shape
+        and any(marker in payload for marker in _BODY_MARKERS)
+    )
 
 
 def client_key(payload: dict[str, Any]) -> str:
@@ -112,20 +129,26 @@ def parse(
             client_key=client,
             ignored_reason=f"W-API event '{event or '?'}' is not handled",
         )
-    events = handler(payload, client)
-    return ParseResult(family=FAMILY, event_type=event, client_key=client, events=tuple(events))
+    events = handler(payload, client, event)
+    return ParseResult(
+        family=FAMILY,
+        event_type=event,
+        client_key=client,
+        events=tuple(events),
+        ignored_reason="" if events else f"W-API event '{event}' carried nothing to apply",
+    )
 
 
-def _message(payload: dict[str, Any], client: str) -> list[Event]:
+def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     message_id = require_str(payload, "messageId", where="messageId")
     chat: WapiParty = obj(payload.get("chat"))  # type: ignore[assignment]
     sender: WapiParty = obj(payload.get("sender"))  # type: ignore[assignment]
     chat_id = require_str(chat, "id", where="chat.id")
-    from_me = as_bool(payload.get("fromMe")) or payload.get("event") == "webhookDelivery"
+    from_me = as_bool(payload.get("fromMe")) or event == "webhookDelivery"
     is_group = as_bool(payload.get("isGroup")) or chat_id.endswith("@g.us")
     content = parse_proto(payload.get("msgContent"))
     timestamp = epoch_to_utc(payload.get("moment"))
-    sender_id = text(sender.get("id")) or (text(payload.get("connectedPhone")) if from_me else "")
+    sender_id = text(sender.get("id")) or _default_sender(payload, chat_id, from_me, is_group)
     if content.reaction_target:
         return [
             ReactionEvent(
@@ -165,7 +188,14 @@ def _message(payload: dict[str, Any], client: str) -> list[Event]:
     ]
 
 
-def _status(payload: dict[str, Any], client: str) -> list[Event]:
+def _default_sender(payload: dict[str, Any], chat_id: str, from_me: bool, is_group: bool) -> str:
+    """No ``sender.id``: our own number for our messages, the chat in a 1:1, else unknown."""
+    if from_me:
+        return text(payload.get("connectedPhone"))
+    return "" if is_group else chat_id
+
+
+def _status(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     ids = [text(i) for i in seq(payload.get("ids")) if text(i)]
     if not ids:
         ids = [require_str(payload, "messageId", where="messageId")]
@@ -186,7 +216,7 @@ def _status(payload: dict[str, Any], client: str) -> list[Event]:
     ]
 
 
-def _connected(payload: dict[str, Any], client: str) -> list[Event]:
+def _connected(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     return [
         ConnectionEvent(
             client_key=client,
@@ -198,7 +228,7 @@ def _connected(payload: dict[str, Any], client: str) -> list[Event]:
     ]
 
 
-def _disconnected(payload: dict[str, Any], client: str) -> list[Event]:
+def _disconnected(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     return [
         ConnectionEvent(
             client_key=client,
@@ -211,7 +241,7 @@ def _disconnected(payload: dict[str, Any], client: str) -> list[Event]:
     ]
 
 
-def _presence(payload: dict[str, Any], client: str) -> list[Event]:
+def _presence(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     chat_id = text(obj(payload.get("chat")).get("id")) or text(payload.get("phone"))
     if not chat_id:
         return []
@@ -226,7 +256,7 @@ def _presence(payload: dict[str, Any], client: str) -> list[Event]:
     ]
 
 
-def _qrcode(payload: dict[str, Any], client: str) -> list[Event]:
+def _qrcode(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     return [
         QrCodeEvent(
             client_key=client,
