@@ -220,6 +220,10 @@ class Message(models.Model):
     reactions = models.JSONField(
         _("reações"), default=dict, blank=True, help_text=_("Remetente -> emoji; remoção apaga a chave.")
     )
+    reaction_times = models.JSONField(
+        _("horário das reações"), default=dict, blank=True,
+        help_text=_("Remetente -> hora da última reação ou remoção; uma reação mais antiga não a desfaz."),
+    )
     edit_history = models.JSONField(
         _("histórico de edições"), default=list, blank=True, help_text=_("Textos anteriores, do mais antigo.")
     )

@@ -28,15 +28,18 @@ def connection_apply(*, client: Client, event: ConnectionEvent, received_at: dat
 
 
 def qrcode_apply(*, client: Client, event: QrCodeEvent, received_at: datetime) -> bool:
+    """Keep the newest QR code; it means "waiting for a scan" unless a newer state is known."""
     moment = event.timestamp or received_at
     row = realtime_row(client)
-    newer = Q(last_qr_at__isnull=True) | Q(last_qr_at__lte=moment)
-    return bool(
-        RealTimeStats.objects.filter(newer, pk=row.pk).update(
-            last_qr_code=event.code, last_qr_image=event.image, last_qr_at=moment,
-            connection_state="qr_required",
-        )
+    newer_qr = Q(last_qr_at__isnull=True) | Q(last_qr_at__lte=moment)
+    stored = RealTimeStats.objects.filter(newer_qr, pk=row.pk).update(
+        last_qr_code=event.code, last_qr_image=event.image, last_qr_at=moment
     )
+    newer_state = Q(connection_changed_at__isnull=True) | Q(connection_changed_at__lte=moment)
+    RealTimeStats.objects.filter(newer_state, pk=row.pk).update(
+        connection_state="qr_required", connection_changed_at=moment
+    )
+    return bool(stored)
 
 
 def contact_apply(*, client: Client, event: ContactEvent, received_at: datetime) -> bool:

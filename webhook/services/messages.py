@@ -311,14 +311,22 @@ def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetim
             "timestamp": _iso(event.timestamp or received_at),
         }
         return _pending_store(client=client, target_id=event.target_id, kind="reaction", data=data)
+    # The newest reaction of each sender wins, whatever order they arrive or are replayed in:
+    # the time of each sender's last reaction (or removal) is kept beside the emoji.
+    moment = event.timestamp or received_at
+    times = dict(message.reaction_times or {})
+    known = _from_iso(times.get(who))
+    if known is not None and known > moment:
+        return False
     reactions = dict(message.reactions or {})
     if event.emoji:
-        if reactions.get(who) == event.emoji:
-            return False
         reactions[who] = event.emoji
-    elif reactions.pop(who, None) is None:
+    else:
+        reactions.pop(who, None)
+    times[who] = moment.isoformat()
+    if reactions == (message.reactions or {}) and times == (message.reaction_times or {}):
         return False
-    Message.objects.filter(pk=message.pk).update(reactions=reactions)
+    Message.objects.filter(pk=message.pk).update(reactions=reactions, reaction_times=times)
     return True
 
 

@@ -355,11 +355,6 @@ def test_qrcode_is_stored(send, wapi_client):
     assert realtime(wapi_client).connection_state == "open"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: services/instance.py qrcode_apply sets connection_state='qr_required' "
-    "without comparing with connection_changed_at, so an older QR code overrides a newer state",
-)
 def test_older_qrcode_does_not_override_a_newer_connection_state(send, wapi_client):
     send("disconnected")  # 07:40
     send("qrcode")  # 06:48, delivered late
@@ -478,11 +473,6 @@ def test_replaying_every_wapi_fixture_in_the_same_order_changes_nothing(send):
     assert conversation_rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: services/messages.py reaction_apply ignores the reaction time, so "
-    "replaying an older reaction after its removal puts the emoji back",
-)
 def test_replaying_every_wapi_fixture_backwards_changes_nothing(send):
     names = post_every_wapi_fixture(send)
     before = conversation_rows()
