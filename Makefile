@@ -23,7 +23,7 @@ run: setup
 	@trap 'kill 0' INT TERM; \
 	$(PY) servidor_webhook_local.py --port $(FLASK_PORT) & \
 	$(PY) -m gunicorn django_project.wsgi:application --bind 0.0.0.0:$(DJANGO_PORT) \
-	      --threads 4 --access-logfile - --control-socket-disable & \
+	      --threads 4 --access-logfile - --no-control-socket & \
 	wait
 
 test: install
