@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -207,8 +208,6 @@ def _serve(app: Flask, args: argparse.Namespace) -> None:
             self.cfg.set("keepalive", 5)
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("post_worker_init", _worker_started)
-            self.cfg.set("worker_exit", _worker_stopping)
 
         def load(self) -> Flask:
             return app
@@ -216,22 +215,29 @@ def _serve(app: Flask, args: argparse.Namespace) -> None:
     _Gunicorn().run()
 
 
-def _worker_started(_worker: Any) -> None:
-    from webhook import background
+def start_applier() -> subprocess.Popen | None:
+    """In background mode, the applier runs beside the server in a process of its own."""
+    from webhook.conf import webhook_settings
 
-    background.start()
+    if webhook_settings.APPLY_MODE != "background":
+        return None
+    return subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR)
 
 
-def _worker_stopping(_server: Any, _worker: Any) -> None:
-    from webhook import background
-
-    background.stop()
+def stop_applier(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
-    # The server acks once the raw event is committed (group commit) and applies it right after,
-    # off the request path. WEBHOOK_APPLY_MODE=inline applies inside the request instead.
+    # The server acks once the raw event is committed (group commit); the applier process
+    # applies it right after. WEBHOOK_APPLY_MODE=inline applies inside the request instead.
     os.environ.setdefault("WEBHOOK_APPLY_MODE", "background")
     setup_django()
     from django.conf import settings
@@ -242,12 +248,15 @@ def main(argv: list[str] | None = None) -> None:
     tunnel = TunnelResult(reason="sem túnel público: desligado com --no-tunnel")
     if not args.no_tunnel:
         tunnel = open_tunnel(args.port, settings.NGROK_AUTHTOKEN)
+    applier = None
     try:
         app = create_app({"TUNNEL_URL": tunnel.public_url, "TUNNEL_REASON": tunnel.reason})
         _banner(args, tunnel)
         connections.close_all()  # no connection may cross into forked workers
+        applier = start_applier()
         _serve(app, args)
     finally:
+        stop_applier(applier)
         close_tunnel(tunnel)
 
 

@@ -1,94 +1,72 @@
-"""The background applier's queue: stored events waiting to be applied off the request path.
+"""The applier: applies stored events off the request path, in batches.
 
-It has no thread of its own: the writer thread (``webhook.writer``) applies a small,
-time-bounded chunk whenever no acknowledgement is waiting, so on SQLite the two never fight
-for the database lock and an ack never waits behind more than one chunk. Events are durable
-before they get here (status ``received``): after a crash the sweep finds those nobody applied.
+The receiver only commits the raw event (``webhook.writer``) and answers; events wait in the
+table with status ``received``. This loop claims them oldest first, a chunk at a time, and
+applies each chunk in one transaction (``WhatsAppWebhookProcessor.process_batch``). Because it
+reads its work from the table, a crash or restart loses nothing: the next loop picks up where
+the last one stopped. On PostgreSQL several appliers may run side by side (rows are claimed
+with ``FOR UPDATE SKIP LOCKED``); on SQLite one is enough.
+
+Run it with ``python manage.py webhook_apply`` (``servidor_webhook_local.py`` starts one).
 """
 
 from __future__ import annotations
 
-import collections
 import logging
+import os
 import threading
 import time
-from datetime import timedelta
 
-from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
-from webhook.events import ParseResult
+from webhook import spool
+from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 from webhook.processor import WhatsAppWebhookProcessor
 
 logger = logging.getLogger(__name__)
-SWEEP_SECONDS = 10.0
-STALE_SECONDS = 30.0
-CHUNK_SIZE = 64
-CHUNK_SECONDS = 0.010
+CHUNK_SIZE = int(os.environ.get("WEBHOOK_APPLY_CHUNK", "64"))
+# When less than a full chunk was waiting, let more accumulate: bigger chunks cost less per
+# event, and short transactions let the receivers' writers in (one SQLite writer at a time).
+IDLE_SECONDS = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
+SPOOL_CHECK_SECONDS = 5.0
 
-Item = tuple[WebhookEvent, ParseResult | None]
+
+def apply_pending(*, limit: int = CHUNK_SIZE, processor: WhatsAppWebhookProcessor | None = None) -> int:
+    """Claim and apply up to ``limit`` received events; returns how many were applied."""
+    processor = processor or WhatsAppWebhookProcessor()
+    with write_lock(), transaction.atomic():
+        queryset = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True)
+        events = list(queryset[:limit])
+        if events:
+            processor.process_batch([(event, None) for event in events])
+    return len(events)
 
 
-class Applier:
-    def __init__(self) -> None:
-        self._items: collections.deque[Item] = collections.deque()
-        self._lock = threading.Lock()
-        self._last_sweep = 0.0
-        self._processor: WhatsAppWebhookProcessor | None = None
-
-    def submit(self, event: WebhookEvent, parsed: ParseResult | None = None) -> None:
-        from webhook.writer import writer
-
-        with self._lock:
-            self._items.append((event, parsed))
-        writer.wake()
-
-    def pending(self) -> int:
-        return len(self._items)
-
-    def _take(self, limit: int) -> list[Item]:
-        with self._lock:
-            return [self._items.popleft() for _ in range(min(limit, len(self._items)))]
-
-    def _give_back(self, items: list[Item]) -> None:
-        with self._lock:
-            self._items.extendleft(reversed(items))
-
-    def apply_chunk(self) -> int:
-        """Apply up to one chunk (bounded in count and time); returns how many were applied."""
-        processor = self._processor = self._processor or WhatsAppWebhookProcessor()
-        items = self._take(CHUNK_SIZE)
-        if not items:
-            self._sweep(processor)
-            return 0
+def run(stop: threading.Event | None = None, *, once: bool = False) -> int:
+    """Apply until stopped (or, with ``once``, until nothing is left). Returns events applied."""
+    stop = stop or threading.Event()
+    processor = WhatsAppWebhookProcessor()
+    total, last_spool_check = 0, 0.0
+    while not stop.is_set():
         try:
-            done = processor.process_batch(items, deadline=time.perf_counter() + CHUNK_SECONDS)
-        except DatabaseError:
-            logger.exception("applier: database error on %s events; retried later", len(items))
+            if time.monotonic() - last_spool_check > SPOOL_CHECK_SECONDS:
+                last_spool_check = time.monotonic()
+                if spool.pending_files():
+                    spool.drain()
+            applied = apply_pending(processor=processor)
+        except (DatabaseError, OSError):
+            logger.warning("applier: database unavailable; retrying", exc_info=True)
             close_old_connections()
-            self._give_back(items)
-            return 0
-        self._give_back(items[len(done):])
-        return len(done)
-
-    def _sweep(self, processor: WhatsAppWebhookProcessor) -> None:
-        """Apply events left ``received`` by a crash (or by a batch that hit an outage)."""
-        now = time.monotonic()
-        if now - self._last_sweep < SWEEP_SECONDS:
-            return
-        self._last_sweep = now
-        cutoff = timezone.now() - timedelta(seconds=STALE_SECONDS)
-        try:
-            stale = list(
-                WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED, received_at__lt=cutoff)
-                .order_by("pk")[:CHUNK_SIZE]
-            )
-            if stale:
-                processor.process_batch([(event, None) for event in stale])
-        except DatabaseError:
-            logger.warning("applier sweep failed; retrying later")
-            close_old_connections()
-
-
-applier = Applier()
+            applied = 0
+            if once:
+                raise
+            stop.wait(1.0)
+        total += applied
+        if once and not applied:
+            return total
+        if applied < CHUNK_SIZE and not once:
+            stop.wait(IDLE_SECONDS)
+    return total

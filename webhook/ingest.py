@@ -234,10 +234,7 @@ def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
         body.update(status=event.status, detail=event.error)
         return IngestResponse(202, body)
     if webhook_settings.APPLY_MODE == "background":
-        from webhook.applier import applier
-
-        applier.submit(event, parsed)
-        body["status"] = WebhookEvent.Status.RECEIVED
+        body["status"] = WebhookEvent.Status.RECEIVED  # the applier process takes it from here
         return IngestResponse(202, body)
     started = time.perf_counter()
     try:

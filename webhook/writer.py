@@ -1,12 +1,11 @@
-"""The writer thread: group commit for acknowledgements, background apply in between.
+"""The writer thread: group commit for acknowledgements.
 
 A request thread hands its prepared WebhookEvent fields to :func:`GroupCommitWriter.store` and
 blocks until the writer thread has committed the batch that holds them (one INSERT statement,
-one transaction, one fsync for many requests); only then does the request answer 2xx. When no
-acknowledgement is waiting, the same thread applies a short chunk of stored events
-(``webhook.applier``). One database thread per process: SQLite never sees two writers of the
-same process fight for its lock, and PostgreSQL needs one connection instead of one per
-request thread.
+one transaction, one fsync for many requests); only then does the request answer 2xx. One
+writer per process: SQLite never sees the request threads fight for its lock, and PostgreSQL
+needs one connection instead of one per request thread. Applying the stored events is the
+applier's job (``webhook.applier``), in its own process.
 """
 
 from __future__ import annotations
@@ -20,17 +19,17 @@ from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, transaction
 
+from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 512
 WAIT_SECONDS = 60.0
-IDLE_SECONDS = 0.05
 
 
 @dataclass(slots=True)
 class _Pending:
-    fields: dict[str, Any] | None  # None: only wakes the thread up
+    fields: dict[str, Any]
     done: threading.Event = field(default_factory=threading.Event)
     event: WebhookEvent | None = None
     error: BaseException | None = None
@@ -55,11 +54,6 @@ class GroupCommitWriter:
         assert pending.event is not None
         return pending.event
 
-    def wake(self) -> None:
-        """Tell the thread there is background work (it may be idle-waiting)."""
-        self._ensure_thread()
-        self._queue.put(_Pending(None))
-
     def _ensure_thread(self) -> None:
         if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
             return
@@ -71,28 +65,19 @@ class GroupCommitWriter:
                 self._thread.start()
 
     def _run(self) -> None:
-        from webhook.applier import applier
-
         while True:
-            try:
-                batch = [self._queue.get(timeout=0 if applier.pending() else IDLE_SECONDS)]
-            except queue.Empty:
-                batch = []
+            batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            writes = [p for p in batch if p.fields is not None]
-            if writes:
-                self._commit(writes)
-            else:
-                applier.apply_chunk()
+            self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
-        rows = [WebhookEvent(**p.fields) for p in batch]  # type: ignore[arg-type]
+        rows = [WebhookEvent(**p.fields) for p in batch]
         try:
-            with transaction.atomic():
+            with write_lock(), transaction.atomic():
                 WebhookEvent.objects.bulk_create(rows)
         except (DatabaseError, InterfaceError) as exc:
             close_old_connections()

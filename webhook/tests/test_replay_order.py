@@ -1,0 +1,201 @@
+"""Order and repetition do not matter: every fixture twice, shuffled, gives the rows of once, sorted.
+
+Gateways retry, duplicate and reorder deliveries. Feeding every fixture of every family once in
+sorted order and, from an empty database, every fixture twice in a seeded random order must
+leave the same conversation rows, statistics, parked updates and connection state. The rebuild
+command must then agree with the running statistics.
+
+Time is frozen for the whole test: ``django.utils.timezone.now`` (which ``webhook.ingest``
+reads for the time of receipt and every other module reads through the same attribute) returns
+one fixed instant, so fields that legitimately fall back to the time of receipt (messages and
+statuses without a usable time of their own) are equal between runs and nothing is excluded
+beyond the row identities (pk, created_at, webhook_event).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from webhook.ingest import InboundRequest, receive
+from webhook.models import (
+    Chat,
+    ContactStats,
+    Message,
+    MessageStats,
+    PendingUpdate,
+    RealTimeStats,
+    Sender,
+    WebhookEvent,
+)
+from webhook.tests.helpers import all_fixtures, fixture_bytes
+
+pytestmark = pytest.mark.django_db
+
+INSTANCES = {
+    "meta_cloud": "106540352242922",
+    "evolution": "loja-centro",
+    "zapi": "3D2B1A0C9E8F7A6B5C4D",
+    "waha": "atendimento",
+    "wapi": "LITE-7XK2P9-QW3R8T",
+    "baileys_sample": "test_instance",
+}
+META_SECOND = "106540352242923"
+FROZEN = datetime(2025, 11, 30, 12, 0, tzinfo=UTC)
+MESSAGE_IDENTITY = {"id", "created_at", "webhook_event", "client", "chat", "sender"}
+CHAT_FIELDS = (
+    "name",
+    "alt_id",
+    "is_group",
+    "last_message_at",
+    "last_message_from_me",
+    "message_count",
+)
+CHAT_COUNTERS = ("message_count", "last_message_at", "last_message_from_me")
+STATS_FIELDS = tuple(
+    f.name
+    for f in MessageStats._meta.concrete_fields
+    if f.name not in ("id", "client", "period_start")
+)
+CONTACT_FIELDS = tuple(
+    f.name for f in ContactStats._meta.concrete_fields if f.name not in ("id", "client", "chat")
+)
+REALTIME_FIELDS = (
+    "connection_state",
+    "connection_reason",
+    "connected_phone",
+    "connection_changed_at",
+    "last_qr_code",
+    "last_qr_at",
+)
+
+
+@pytest.fixture
+def tokens(make_client, settings, monkeypatch) -> dict[str, str]:
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN)
+    settings.WEBHOOK_META_APP_SECRET = ""
+    settings.WEBHOOK_FALLBACK_CLIENT = False
+    clients = [make_client(iid) for iid in [*INSTANCES.values(), META_SECOND]]
+    return {c.instance_id: c.webhook_token for c in clients}
+
+
+def feed(items: list[tuple[str, str]], tokens: dict[str, str]) -> None:
+    for family, name in items:
+        request = InboundRequest(
+            body=fixture_bytes(family, name),
+            headers={
+                "x-webhook-token": tokens[INSTANCES[family]],
+                "content-type": "application/json",
+            },
+            remote_addr="127.0.0.1",
+        )
+        response = receive(request)
+        assert response.status in (200, 202), (family, name, response.body)
+        assert response.body.get("status") != "failed", (family, name, response.body)
+
+
+def flush() -> None:
+    for model in (
+        PendingUpdate,
+        ContactStats,
+        MessageStats,
+        Message,
+        Sender,
+        Chat,
+        RealTimeStats,
+        WebhookEvent,
+    ):
+        model.objects.all().delete()
+
+
+def message_rows() -> dict[tuple[str, str], dict[str, Any]]:
+    rows = {}
+    for m in Message.objects.select_related("client", "chat", "sender"):
+        values = {
+            f.name: getattr(m, f.attname)
+            for f in Message._meta.concrete_fields
+            if f.name not in MESSAGE_IDENTITY
+        }
+        values["chat"] = m.chat.chat_id
+        values["sender"] = m.sender.sender_id if m.sender else None
+        rows[(m.client.instance_id, m.external_id)] = values
+    return rows
+
+
+def keyed(model, key: tuple[str, ...], fields: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
+    rows = model.objects.values("client__instance_id", *key, *fields)
+    return {
+        (r["client__instance_id"], *(r[k] for k in key)): {f: r[f] for f in fields} for r in rows
+    }
+
+
+def stats_snapshot() -> dict[str, Any]:
+    return {
+        "message_stats": keyed(MessageStats, ("period_start",), STATS_FIELDS),
+        "contact_stats": keyed(ContactStats, ("chat__chat_id",), CONTACT_FIELDS),
+        "chat_counters": keyed(Chat, ("chat_id",), CHAT_COUNTERS),
+    }
+
+
+def snapshot() -> dict[str, Any]:
+    return {
+        "messages": message_rows(),
+        "chats": keyed(Chat, ("chat_id",), CHAT_FIELDS),
+        "senders": keyed(Sender, ("sender_id",), ("alt_id", "name", "is_me")),
+        "pending": Counter(
+            PendingUpdate.objects.values_list("client__instance_id", "target_id", "kind")
+        ),
+        "realtime": keyed(RealTimeStats, (), REALTIME_FIELDS),
+        **stats_snapshot(),
+    }
+
+
+def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Readable differences, table by table and row by row (for the assertion message)."""
+    found = []
+    for table in expected:
+        before, after = expected[table], actual[table]
+        for key in sorted(set(before) | set(after), key=repr):
+            if before.get(key) != after.get(key):
+                found.append(f"{table} {key}: {before.get(key)!r} != {after.get(key)!r}")
+    return found
+
+
+@pytest.fixture
+def in_order(tokens) -> dict[str, Any]:
+    """The rows of every fixture fed once, in sorted order, into an empty database."""
+    items = all_fixtures()
+    assert len({family for family, _ in items}) == len(INSTANCES)
+    feed(items, tokens)
+    rows = snapshot()
+    assert rows["messages"] and rows["pending"] and rows["realtime"]
+    flush()
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_fixture_twice_shuffled_gives_the_rows_of_once_in_order(tokens, in_order, seed):
+    items = all_fixtures() * 2
+    random.Random(seed).shuffle(items)
+    feed(items, tokens)
+    diff = differences(in_order, snapshot())
+    assert not diff, "\n".join(diff)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rebuild_after_shuffled_replay_equals_running_statistics(tokens, seed):
+    items = all_fixtures() * 2
+    random.Random(seed).shuffle(items)
+    feed(items, tokens)
+    running = stats_snapshot()
+    assert running["message_stats"] and running["contact_stats"]
+    call_command("webhook_rebuild_stats", stdout=StringIO(), stderr=StringIO())
+    diff = differences(running, stats_snapshot())
+    assert not diff, "\n".join(diff)
