@@ -6,6 +6,7 @@ Every variable is listed, with a comment, in ``.env.example``.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -91,6 +92,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a real file (not Django's shared-cache in-memory database) so that threads and
+    # processes meet SQLite's real locking, as the servers do.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"multichat-test-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"]["OPTIONS"] = {
         # Seconds a writer waits for the lock before "database is locked".
         "timeout": env_int("WEBHOOK_SQLITE_TIMEOUT", 20),
@@ -170,8 +176,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django logs the path of failed requests: a secret path token must not reach the logs.
+    "filters": {"mask_path_tokens": {"()": "webhook.logging.MaskPathTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_path_tokens"]},
+    },
     "loggers": {
         "webhook": {"handlers": ["console"], "level": os.environ.get("WEBHOOK_LOG_LEVEL", "INFO")},
+        "django.request": {"filters": ["mask_path_tokens"]},
+        "django.server": {"filters": ["mask_path_tokens"]},
     },
 }

@@ -27,7 +27,7 @@ from webhook.exceptions import PayloadError, StorageUnavailable, WebhookError
 from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, path_event_of
-from webhook.validators import MASK, WebhookValidator, authenticate
+from webhook.validators import MASK, WebhookValidator, authenticate, mask_unparsed, valid_ip
 
 logger = logging.getLogger(__name__)
 REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for audit
@@ -73,16 +73,17 @@ def _error_response(error: WebhookError, event_id: int | None = None) -> IngestR
 def _record_rejected(
     request: InboundRequest, ip: str, error: WebhookError, *, status: str = WebhookEvent.Status.REJECTED,
     family: str = "", client: ClientInfo | None = None, client_key: str = "", tb: str = "",
-    event_type: str = "",
+    event_type: str = "", payload: dict[str, Any] | None = None,
 ) -> int | None:
-    """Keep evidence of a refused delivery (bounded); never let this fail the answer."""
+    """Keep evidence of a refused delivery (bounded, credentials masked); never fails the answer."""
     try:
         body = request.body[:REJECTED_BODY_LIMIT].decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+        body = WebhookValidator.mask_body(body, payload) if payload is not None else mask_unparsed(body)
         event = WebhookEvent.objects.create(
             delivery_id=uuid.uuid4().hex,
             received_at=timezone.now(),
             path=_masked_path(request)[:500],
-            source_ip=ip or None,
+            source_ip=valid_ip(ip),
             headers=WebhookValidator.mask_headers(request.headers),
             body=body,
             family=family,
@@ -135,13 +136,15 @@ def receive(request: InboundRequest) -> IngestResponse:
     except WebhookError as error:
         logger.warning("rejected %s delivery for '%s' from %s: %s", family, key, ip, error.message)
         return _error_response(
-            error, _record_rejected(request, ip, error, family=family, client=client, client_key=key)
+            error,
+            _record_rejected(request, ip, error, family=family, client=client, client_key=key, payload=payload),
         )
     parsed, parse_error, tb = _parse(payload, request.path)
     if parse_error is not None:
         status = WebhookEvent.Status.FAILED
         event_id = _record_rejected(
-            request, ip, parse_error, status=status, family=family, client=client, client_key=key, tb=tb
+            request, ip, parse_error, status=status, family=family, client=client, client_key=key, tb=tb,
+            payload=payload,
         )
         if isinstance(parse_error, PayloadError):
             return _error_response(parse_error, event_id)
@@ -198,7 +201,7 @@ def _event_fields(
         "delivery_id": uuid.uuid4().hex,
         "received_at": received_at,
         "path": _masked_path(request)[:500],
-        "source_ip": ip or None,
+        "source_ip": valid_ip(ip),
         "headers": validator.mask_headers(request.headers),
         "body": validator.mask_body(raw_text, payload),
         "family": parsed.family,

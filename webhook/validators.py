@@ -172,6 +172,17 @@ def _clean(value: str, check_surrogates: bool) -> str:
     return value.replace("\x00", "") if "\x00" in value else value
 
 
+_SECRET_PAIR = re.compile(
+    r'("(?:apikey|api_key|token|client-token|password|secret|authorization)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+
+
+def mask_unparsed(raw_text: str) -> str:
+    """Mask credential values in a body that could not be parsed (best effort, by pattern)."""
+    return _SECRET_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', raw_text)
+
+
 def _secret_values(node: Any) -> Iterable[str]:
     stack = [node]
     while stack:
@@ -191,10 +202,25 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress
     return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
 
 
-def _in(ip: str, networks: tuple) -> bool:
+def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, with IPv4-mapped IPv6 (``::ffff:127.0.0.1``) read as the IPv4 it is."""
     try:
-        address = ipaddress.ip_address(ip)
+        address = ipaddress.ip_address(ip.strip())
     except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def valid_ip(ip: str) -> str | None:
+    """The address as text when it is one (for storage), else None."""
+    address = _address(ip or "")
+    return str(address) if address is not None else None
+
+
+def _in(ip: str, networks: tuple) -> bool:
+    address = _address(ip)
+    if address is None:
         return False
     return any(address in net for net in networks if net.version == address.version)
 

@@ -344,12 +344,6 @@ def test_check_ip_ipv6_and_mixed_versions():
         WebhookValidator.check_ip("203.0.113.7", ["2001:db8::/32"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG webhook/validators.py _in(): an IPv4-mapped IPv6 peer (::ffff:127.0.0.1, what a "
-    "dual-stack listener reports) is compared only with IPv6 networks, so the local proxy is not "
-    "trusted and X-Forwarded-For is ignored",
-)
 def test_client_ip_ipv4_mapped_peer_is_the_trusted_proxy():
     assert (
         WebhookValidator.client_ip("::ffff:127.0.0.1", "203.0.113.7", DEFAULT_PROXIES)
@@ -357,11 +351,6 @@ def test_client_ip_ipv4_mapped_peer_is_the_trusted_proxy():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG webhook/ingest.py _event_fields()/_record_rejected(): source_ip=ip stores any "
-    "X-Forwarded-For text from a trusted proxy; PostgreSQL's inet column refuses it",
-)
 def test_garbage_forwarded_for_is_not_stored_as_source_ip(post, auth_headers):
     _accepted(post(_sample(), {**auth_headers, "x-forwarded-for": "not-an-ip"}))
     assert WebhookEvent.objects.get().source_ip in (None, "127.0.0.1")
@@ -515,11 +504,6 @@ def test_secret_path_is_masked_in_the_stored_path(post, secret_client, caplog, s
     assert secret not in _all_log_text(caplog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG django_project/settings.py LOGGING: Django's 'django.request' logger writes the "
-    "path of every 4xx answer, so /webhook/k/<the real token>/ reaches the log (console in DEBUG)",
-)
 def test_secret_path_is_not_logged_by_django_on_errors(secret_client, caplog):
     caplog.set_level(logging.DEBUG)
     secret = secret_client.webhook_token
@@ -530,11 +514,6 @@ def test_secret_path_is_not_logged_by_django_on_errors(secret_client, caplog):
     assert secret not in _all_log_text(caplog, "django")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG webhook/ingest.py _record_rejected(): the body of a rejected delivery is stored "
-    "without WebhookValidator.mask_body, so a body apikey is kept in clear text",
-)
 def test_rejected_body_is_masked(post, secret_client):
     # e.g. Evolution's global apikey, configured where the client's token was expected
     gateway_key = secrets.token_hex(20)
@@ -545,11 +524,6 @@ def test_rejected_body_is_masked(post, secret_client):
     assert gateway_key not in event.body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG webhook/ingest.py receive() -> _record_rejected(status=FAILED): an authenticated "
-    "delivery whose parser fails is stored with its body unmasked (apikey in clear text)",
-)
 def test_failed_body_is_masked(post, secret_client, monkeypatch):
     monkeypatch.setattr("webhook.parsers.parse", lambda *a, **k: 1 / 0)
     secret = secret_client.webhook_token
