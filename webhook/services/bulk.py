@@ -150,6 +150,8 @@ def _senders_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Send
             (event.sender_name and sender.name != event.sender_name[:255])
             or (event.sender_alt_id and not sender.alt_id)
             or (event.from_me and not sender.is_me)
+            or (messages.is_lid(sender.sender_id) and not messages.is_lid(sender_id))
+            or (messages.is_lid(sender.sender_id) and event.sender_alt_id and not messages.is_lid(event.sender_alt_id))
         )
         if stale:
             sender = messages.sender_upsert(

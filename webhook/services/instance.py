@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from webhook.events import ConnectionEvent, ContactEvent, PresenceEvent, QrCodeEvent
 from webhook.models import Chat, Client, RealTimeStats
-from webhook.services.messages import sender_upsert
+from webhook.services.messages import chat_upsert, sender_upsert
 from webhook.services.stats import realtime_row
 
 
@@ -24,7 +24,10 @@ def connection_apply(*, client: Client, event: ConnectionEvent, received_at: dat
     if event.phone:
         changes["connected_phone"] = event.phone[:64]
     newer = Q(connection_changed_at__isnull=True) | Q(connection_changed_at__lte=moment)
-    return bool(RealTimeStats.objects.filter(newer, pk=row.pk).update(**changes))
+    changed = RealTimeStats.objects.filter(newer, pk=row.pk).update(**changes)
+    if event.phone:  # the number is known even from an older report, if none is known yet
+        changed += RealTimeStats.objects.filter(pk=row.pk, connected_phone="").update(connected_phone=event.phone[:64])
+    return bool(changed)
 
 
 def qrcode_apply(*, client: Client, event: QrCodeEvent, received_at: datetime) -> bool:
@@ -43,14 +46,17 @@ def qrcode_apply(*, client: Client, event: QrCodeEvent, received_at: datetime) -
 
 
 def contact_apply(*, client: Client, event: ContactEvent, received_at: datetime) -> bool:
-    """An address-book entry: names the Sender (and the Chat when it already exists)."""
+    """An address-book entry: names the Sender (and the Chat when it already exists).
+
+    A group announced with its name becomes its Chat right away, so the name is there
+    whether the group's first message arrives before or after.
+    """
     if event.is_group:
-        return bool(
-            event.name
-            and Chat.objects.filter(client=client, chat_id=event.contact_id[:255]).exclude(name=event.name).update(
-                name=event.name[:255]
-            )
-        )
+        if not event.name:
+            return False
+        before = Chat.objects.filter(client=client, chat_id=event.contact_id[:255]).values_list("name", flat=True).first()
+        chat_upsert(client=client, chat_id=event.contact_id, name=event.name, is_group=True)
+        return before != event.name[:255]
     sender_upsert(client=client, sender_id=event.contact_id, name=event.name, alt_id=event.alt_id)
     if event.name:
         Chat.objects.filter(client=client, chat_id=event.contact_id[:255], name="").update(name=event.name[:255])

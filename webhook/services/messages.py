@@ -88,6 +88,10 @@ def chat_upsert(
     return chat
 
 
+def is_lid(jid: str) -> bool:
+    return jid.endswith("@lid")
+
+
 def sender_upsert(
     *,
     client: Client,
@@ -98,6 +102,8 @@ def sender_upsert(
 ) -> Sender:
     """One Sender per contact, found under its id or its alternate (LID <-> phone)."""
     sender_id, alt_id = _clip(sender_id), _clip(alt_id)
+    if is_lid(sender_id) and alt_id and not is_lid(alt_id):
+        sender_id, alt_id = alt_id, sender_id  # the phone is the primary id, the LID its alternate
     ids = [i for i in (sender_id, alt_id) if i]
     sender = (
         Sender.objects.filter(client=client)
@@ -121,7 +127,10 @@ def sender_upsert(
     if name and sender.name != name[:255]:
         changes["name"] = _clip(name)
     other = next((i for i in ids if i != sender.sender_id), "")
-    if other and not sender.alt_id:
+    if other and is_lid(sender.sender_id) and not is_lid(other):
+        # Whatever arrived first, the phone is the primary id and the LID its alternate.
+        changes["sender_id"], changes["alt_id"] = other, sender.sender_id
+    elif other and not sender.alt_id:
         changes["alt_id"] = other
     if is_me and not sender.is_me:
         changes["is_me"] = True
@@ -238,8 +247,16 @@ def _fingerprint(kind: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _pending_store(*, client: Client, target_id: str, kind: str, data: dict[str, Any]) -> bool:
+def _pending_store(
+    *, client: Client, target_id: str, kind: str, data: dict[str, Any], received_at: datetime
+) -> bool:
+    """Park an update for a message not stored yet; a redelivery of it is parked once.
+
+    The fingerprint covers what the update says, not when it reached us: the time of receipt
+    (used when the payload carries no time) is stored beside it.
+    """
     fingerprint = _fingerprint(kind, data)
+    data = {**data, "received_at": received_at.isoformat()}
     try:
         with transaction.atomic():
             PendingUpdate.objects.create(
@@ -284,10 +301,12 @@ def message_status_apply(*, client: Client, event: StatusEvent, received_at: dat
     if message is None:
         data = {
             "status": str(event.status),
-            "timestamp": _iso(event.timestamp or received_at),
+            "timestamp": _iso(event.timestamp),
             "error": event.error,
         }
-        return _pending_store(client=client, target_id=event.message_id, kind="status", data=data)
+        return _pending_store(
+            client=client, target_id=event.message_id, kind="status", data=data, received_at=received_at
+        )
     moment = event.timestamp or received_at
     changed = _status_steps_apply(message, event.status, moment)
     lower = [s for s in Message.Status.values if status_advances(s, event.status)] + [""]
@@ -308,9 +327,11 @@ def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetim
             "emoji": event.emoji,
             "sender_id": event.sender_id,
             "from_me": event.from_me,
-            "timestamp": _iso(event.timestamp or received_at),
+            "timestamp": _iso(event.timestamp),
         }
-        return _pending_store(client=client, target_id=event.target_id, kind="reaction", data=data)
+        return _pending_store(
+            client=client, target_id=event.target_id, kind="reaction", data=data, received_at=received_at
+        )
     # The newest reaction of each sender wins, whatever order they arrive or are replayed in:
     # the time of each sender's last reaction (or removal) is kept beside the emoji.
     moment = event.timestamp or received_at
@@ -336,8 +357,10 @@ def edit_apply(*, client: Client, event: EditEvent, received_at: datetime) -> bo
         client=client, external_id=event.target_id[:255]
     ).first()
     if message is None:
-        data = {"text": event.new_text, "timestamp": _iso(event.timestamp or received_at)}
-        return _pending_store(client=client, target_id=event.target_id, kind="edit", data=data)
+        data = {"text": event.new_text, "timestamp": _iso(event.timestamp)}
+        return _pending_store(
+            client=client, target_id=event.target_id, kind="edit", data=data, received_at=received_at
+        )
     if message.text == event.new_text:
         return False
     history = list(message.edit_history or [])
@@ -350,8 +373,10 @@ def delete_apply(*, client: Client, event: DeleteEvent, received_at: datetime) -
     """Mark a message deleted; the row and its text are kept."""
     message = _message(client, event.target_id)
     if message is None:
-        data = {"timestamp": _iso(event.timestamp or received_at)}
-        return _pending_store(client=client, target_id=event.target_id, kind="delete", data=data)
+        data = {"timestamp": _iso(event.timestamp)}
+        return _pending_store(
+            client=client, target_id=event.target_id, kind="delete", data=data, received_at=received_at
+        )
     moment = event.timestamp or received_at
     changed = Message.objects.filter(pk=message.pk, is_deleted=False).update(
         is_deleted=True, deleted_at=moment, status=DeliveryStatus.DELETED
@@ -370,13 +395,14 @@ def pending_apply(*, client: Client, message: Message) -> None:
     )
     if not pending:
         return
-    received_at = message.timestamp
     ordered = sorted(
         pending,
         key=lambda p: (p.kind != "status", STATUS_RANK.get(p.data.get("status", ""), 0), p.pk),
     )
     for item in ordered:
-        data, when = item.data, _from_iso(item.data.get("timestamp"))
+        data = item.data
+        when = _from_iso(data.get("timestamp"))
+        received_at = _from_iso(data.get("received_at")) or message.timestamp
         if item.kind == "status":
             message_status_apply(
                 client=client,
