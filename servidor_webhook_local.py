@@ -132,18 +132,35 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from webhook.views import run_sample
 
         ip = WebhookValidator.client_ip(
-            request.remote_addr or "", request.headers.get("X-Forwarded-For", ""), webhook_settings.TRUSTED_PROXIES
+            request.remote_addr or "",
+            request.headers.get("X-Forwarded-For", ""),
+            webhook_settings.TRUSTED_PROXIES,
         )
-        if not _local_or_token(ip, request.headers.get("Authorization", ""), webhook_settings.API_TOKEN):
+        if not _local_or_token(
+            ip, request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
+        ):
             return ingest.IngestResponse(
-                401, {"ok": False, "error": "authentication_required",
-                      "detail": "/test answers localhost, or Authorization: Bearer <WEBHOOK_API_TOKEN>"},
+                401,
+                {
+                    "ok": False,
+                    "error": "authentication_required",
+                    "detail": "/test answers localhost, or "
+                    "Authorization: Bearer <WEBHOOK_API_TOKEN>",
+                },
             )
         client = Client.objects.filter(active=True).order_by("pk").first()
         if client is None:
-            return ingest.IngestResponse(400, {"ok": False, "error": "no_client",
-                                               "detail": "crie um cliente: python setup_webhook.py"})
-        payload = sample_payload(instance_id=client.instance_id, text=str(options.get("text") or "Mensagem de teste"))
+            return ingest.IngestResponse(
+                400,
+                {
+                    "ok": False,
+                    "error": "no_client",
+                    "detail": "crie um cliente: python setup_webhook.py",
+                },
+            )
+        payload = sample_payload(
+            instance_id=client.instance_id, text=str(options.get("text") or "Mensagem de teste")
+        )
         result = run_sample(client, payload, path="/test", remote_addr=ip)
         return ingest.IngestResponse(200 if result["ok"] else 500, result)
 
@@ -156,18 +173,26 @@ def _local_or_token(ip: str, authorization: str, api_token: str) -> bool:
     if ip in ("127.0.0.1", "::1"):
         return True
     presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-    return bool(api_token and presented and hmac.compare_digest(presented.encode(), api_token.encode()))
+    return bool(
+        api_token and presented and hmac.compare_digest(presented.encode(), api_token.encode())
+    )
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Servidor webhook local do MultiChat (Flask + ngrok).")
+    parser = argparse.ArgumentParser(
+        description="Servidor webhook local do MultiChat (Flask + ngrok)."
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBHOOK_PORT", "5000")))
     parser.add_argument("--host", default=os.environ.get("WEBHOOK_HOST", "0.0.0.0"))  # noqa: S104
     parser.add_argument("--no-tunnel", action="store_true", help="não abrir o túnel ngrok")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEBHOOK_WORKERS", "1")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEBHOOK_THREADS", "16")))
-    parser.add_argument("--server", choices=["gunicorn", "waitress"], default=None,
-                        help="servidor WSGI (padrão: gunicorn no Linux/macOS, waitress no Windows)")
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "waitress"],
+        default=None,
+        help="servidor WSGI (padrão: gunicorn no Linux/macOS, waitress no Windows)",
+    )
     return parser.parse_args(argv)
 
 
@@ -221,7 +246,9 @@ def start_applier() -> subprocess.Popen | None:
 
     if webhook_settings.APPLY_MODE != "background":
         return None
-    return subprocess.Popen([sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR)
+    return subprocess.Popen(
+        [sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR
+    )
 
 
 def stop_applier(process: subprocess.Popen | None) -> None:

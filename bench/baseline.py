@@ -47,14 +47,23 @@ def webhook():
     now = timezone.now()
     client = Client.objects.get(instance_id=payload["instanceId"])
     event = WebhookEvent.objects.create(
-        client=client, delivery_id=os.urandom(16).hex(), received_at=now, body=body.decode(), status="processed"
+        client=client,
+        delivery_id=os.urandom(16).hex(),
+        received_at=now,
+        body=body.decode(),
+        status="processed",
     )
     with transaction.atomic():
         chat, _ = Chat.objects.get_or_create(client=client, chat_id=key["remoteJid"])
         sender, _ = Sender.objects.get_or_create(client=client, sender_id=key["remoteJid"])
         Message.objects.create(
-            client=client, external_id=key["id"], chat=chat, sender=sender, timestamp=now,
-            text=payload.get("msgContent", {}).get("conversation", ""), webhook_event=event,
+            client=client,
+            external_id=key["id"],
+            chat=chat,
+            sender=sender,
+            timestamp=now,
+            text=payload.get("msgContent", {}).get("conversation", ""),
+            webhook_event=event,
         )
         stats, _ = MessageStats.objects.get_or_create(
             client=client, period_start=now.replace(minute=0, second=0, microsecond=0)

@@ -119,31 +119,69 @@ def prepare(db: Database) -> str:
     """Fresh database, migrated, with the bench client; returns its webhook token."""
     db.create()
     env = env_for(db)
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     code = (
         "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','django_project.settings');"
         "django.setup();from webhook.models import Client;"
         f"c,_=Client.objects.get_or_create(instance_id='{INSTANCE}',defaults={{'name':'Bench'}});"
         "print(c.webhook_token)"
     )
-    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
 def server_command(target: str, port: int, workers: int, threads: int) -> list[str]:
     if target == "ours":
-        return [PY, "servidor_webhook_local.py", "--no-tunnel", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--threads", str(threads)]
+        return [
+            PY,
+            "servidor_webhook_local.py",
+            "--no-tunnel",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
     module = {"ceiling": "bench.minimal_flask:app", "baseline": "bench.baseline:app"}[target]
-    return [PY, "-m", "gunicorn", module, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
-            "--threads", str(threads), "--no-control-socket", "--log-level", "warning"]
+    return [
+        PY,
+        "-m",
+        "gunicorn",
+        module,
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--no-control-socket",
+        "--log-level",
+        "warning",
+    ]
 
 
 def post_once(port: int, token: str, n: int) -> int:
     body = (SAMPLE % (INSTANCE, n, int(time.time()))).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "X-Webhook-Token": token})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhook",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Webhook-Token": token},
+    )
     try:
         with urllib.request.urlopen(req, timeout=2) as response:  # noqa: S310 - loopback only
             return response.status
@@ -151,12 +189,19 @@ def post_once(port: int, token: str, n: int) -> int:
         return 0
 
 
-def start(target: str, db: Database, token: str, port: int, workers: int, threads: int
-          ) -> tuple[subprocess.Popen, float]:
+def start(
+    target: str, db: Database, token: str, port: int, workers: int, threads: int
+) -> tuple[subprocess.Popen, float]:
     """Start a server; returns it and the seconds from launch to its first 2xx."""
     launched = time.perf_counter()
-    proc = subprocess.Popen(server_command(target, port, workers, threads), cwd=ROOT, env=env_for(db),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        server_command(target, port, workers, threads),
+        cwd=ROOT,
+        env=env_for(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = launched + 30
     n = 0
     while time.perf_counter() < deadline:
@@ -202,14 +247,14 @@ def tree_rss_mb(pid: int) -> float:
 class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self.pid, self.peak, self._done = pid, 0.0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._done.wait(0.2):
             self.peak = max(self.peak, tree_rss_mb(self.pid))
 
     def finish(self) -> float:
-        self._stop.set()
+        self._done.set()
         self.join()
         return max(self.peak, tree_rss_mb(self.pid))
 
@@ -217,9 +262,22 @@ class RssSampler(threading.Thread):
 def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[str, float]:
     env = dict(os.environ, BENCH_TOKEN=token, BENCH_INSTANCE=INSTANCE, BENCH_PREFIX=prefix)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
-         f"http://127.0.0.1:{port}/webhook"],
-        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60,
+        [
+            "wrk",
+            "-t2",
+            f"-c{conns}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            f"http://127.0.0.1:{port}/webhook",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
     match = re.search(r"BENCH (.*)", out)
     if not match:
@@ -241,8 +299,16 @@ def stored_rows(target: str, db: Database) -> int:
     return db.count("SELECT count(*) FROM webhook_webhookevent")
 
 
-def measure(target: str, db: Database, port: int, token: str, conns: int, seconds: int, prefix: str,
-            proc: subprocess.Popen) -> Result:
+def measure(
+    target: str,
+    db: Database,
+    port: int,
+    token: str,
+    conns: int,
+    seconds: int,
+    prefix: str,
+    proc: subprocess.Popen,
+) -> Result:
     before = stored_rows(target, db)
     sampler = RssSampler(proc.pid)
     sampler.start()
@@ -257,15 +323,23 @@ def measure(target: str, db: Database, port: int, token: str, conns: int, second
         peak_rss_mb=peak,
     )
     if target != "ceiling":
-        result.lost = int(stats["2xx"]) - (stored_rows(target, db) - before)
+        # Acknowledged but not stored. (Negative would mean requests stored while wrk was
+        # stopping, whose answers it never counted: not a loss.)
+        result.lost = max(0, int(stats["2xx"]) - (stored_rows(target, db) - before))
     result.applied_after_s = applied
     return result
 
 
 def reprocess_rate(db: Database) -> tuple[int, float]:
     """Wipe the normalised rows and time `webhook_reprocess --all` over the stored events."""
-    tables = ["webhook_pendingupdate", "webhook_message", "webhook_contactstats", "webhook_chat",
-              "webhook_sender", "webhook_messagestats"]
+    tables = [
+        "webhook_pendingupdate",
+        "webhook_message",
+        "webhook_contactstats",
+        "webhook_chat",
+        "webhook_sender",
+        "webhook_messagestats",
+    ]
     if db.kind == "sqlite":
         with sqlite3.connect(db.path) as conn:
             for table in tables:
@@ -282,7 +356,9 @@ def reprocess_rate(db: Database) -> tuple[int, float]:
         "from webhook.services.replay import events_reprocess as r;t=time.perf_counter();"
         "r(queryset=E.objects.all());print(time.perf_counter()-t)"
     )
-    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env_for(db), check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-c", code], cwd=ROOT, env=env_for(db), check=True, capture_output=True, text=True
+    )
     return events, float(out.stdout.strip().splitlines()[-1])
 
 
@@ -298,13 +374,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8, help="duração de cada rodada do wrk")
     parser.add_argument("--reps", type=int, default=3, help="rodadas por medida (mediana)")
-    parser.add_argument("--burst", type=int, default=20, help="duração da rajada final, em segundos")
+    parser.add_argument(
+        "--burst", type=int, default=20, help="duração da rajada final, em segundos"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
     if not shutil.which("wrk"):
-        sys.exit("wrk não encontrado. Instale: `sudo apt-get install wrk` (Debian/Ubuntu) ou `brew install wrk` (macOS).")
+        sys.exit(
+            "wrk não encontrado. Instale: `sudo apt-get install wrk` (Debian/Ubuntu) ou `brew install wrk` (macOS)."
+        )
     tmp = Path(tempfile.mkdtemp(prefix="multichat-bench-"))
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     table: dict[tuple[str, str, int], Cell] = {}
@@ -320,14 +400,31 @@ def main() -> None:
                 for conns in (16, 64):
                     cell = table.setdefault((kind, target, conns), Cell())
                     for rep in range(args.reps):
-                        cell.runs.append(measure(target, db, port, token, conns, args.seconds,
-                                                 f"{target}{conns}r{rep}", proc))
-                        print(f"  {kind} {target} c={conns} #{rep + 1}: {cell.runs[-1]}", file=sys.stderr)
+                        cell.runs.append(
+                            measure(
+                                target,
+                                db,
+                                port,
+                                token,
+                                conns,
+                                args.seconds,
+                                f"{target}{conns}r{rep}",
+                                proc,
+                            )
+                        )
+                        print(
+                            f"  {kind} {target} c={conns} #{rep + 1}: {cell.runs[-1]}",
+                            file=sys.stderr,
+                        )
                 if target == "ours":
                     burst = measure(target, db, port, token, 64, args.burst, "burst", proc)
-                    extras[kind] = {"startup_s": startup, "burst_rps": burst.rps,
-                                    "burst_applied_after_s": burst.applied_after_s,
-                                    "burst_peak_rss_mb": burst.peak_rss_mb, "burst_lost": burst.lost}
+                    extras[kind] = {
+                        "startup_s": startup,
+                        "burst_rps": burst.rps,
+                        "burst_applied_after_s": burst.applied_after_s,
+                        "burst_peak_rss_mb": burst.peak_rss_mb,
+                        "burst_lost": burst.lost,
+                    }
             finally:
                 stop(proc)
             if target == "ours":
@@ -340,12 +437,16 @@ def main() -> None:
 
 def report(table, extras, kinds, args) -> None:
     print()
-    print(f"Máquina: {platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; wrk -t2, {args.seconds}s por rodada, mediana de "
-          f"{args.reps}; servidores com {args.workers} workers × {args.threads} threads.")
+    print(
+        f"Máquina: {platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; wrk -t2, {args.seconds}s por rodada, mediana de "
+        f"{args.reps}; servidores com {args.workers} workers × {args.threads} threads."
+    )
     print()
-    print("| banco | conexões | alvo | req/s | p50 ms | p99 ms | não-2xx | perdidos | aplicado após (s) "
-          "| pico RSS MB | nosso/teto | nosso/base |")
+    print(
+        "| banco | conexões | alvo | req/s | p50 ms | p99 ms | não-2xx | perdidos | aplicado após (s) "
+        "| pico RSS MB | nosso/teto | nosso/base |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in kinds:
         for conns in (16, 64):
@@ -357,19 +458,25 @@ def report(table, extras, kinds, args) -> None:
                 ratios = ("", "")
                 if target == "ours":
                     ratios = (f"{rps / ceiling:.2f}", f"{rps / baseline:.1f}×")
-                print(f"| {kind} | {conns} | {target} | {fmt(rps)} | {fmt(cell.median('p50_ms'), '.1f')} | "
-                      f"{fmt(cell.median('p99_ms'), '.1f')} | {fmt(cell.median('non2xx'))} | "
-                      f"{fmt(cell.median('lost'))} | {fmt(cell.median('applied_after_s'), '.2f')} | "
-                      f"{fmt(cell.median('peak_rss_mb'))} | {ratios[0]} | {ratios[1]} |")
+                print(
+                    f"| {kind} | {conns} | {target} | {fmt(rps)} | {fmt(cell.median('p50_ms'), '.1f')} | "
+                    f"{fmt(cell.median('p99_ms'), '.1f')} | {fmt(cell.median('non2xx'))} | "
+                    f"{fmt(cell.median('lost'))} | {fmt(cell.median('applied_after_s'), '.2f')} | "
+                    f"{fmt(cell.median('peak_rss_mb'))} | {ratios[0]} | {ratios[1]} |"
+                )
     print()
-    print("| banco | início até o 1º 200 (s) | rajada de %ss: req/s | perdidos | tudo aplicado após o fim (s) "
-          "| pico RSS MB | webhook_reprocess (eventos/s) |" % args.burst)
+    print(
+        "| banco | início até o 1º 200 (s) | rajada de %ss: req/s | perdidos | tudo aplicado após o fim (s) "
+        "| pico RSS MB | webhook_reprocess (eventos/s) |" % args.burst
+    )
     print("|---|---|---|---|---|---|---|")
     for kind in kinds:
         e = extras[kind]
-        print(f"| {kind} | {e['startup_s']:.2f} | {e['burst_rps']:.0f} | {e['burst_lost']} | "
-              f"{fmt(e['burst_applied_after_s'], '.2f')} | {e['burst_peak_rss_mb']:.0f} | "
-              f"{e['reprocess_rate']:.0f} ({e['reprocess_events']} eventos) |")
+        print(
+            f"| {kind} | {e['startup_s']:.2f} | {e['burst_rps']:.0f} | {e['burst_lost']} | "
+            f"{fmt(e['burst_applied_after_s'], '.2f')} | {e['burst_peak_rss_mb']:.0f} | "
+            f"{e['reprocess_rate']:.0f} ({e['reprocess_events']} eventos) |"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # restart, which is safe; setup_webhook.py writes a stable one into .env.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or os.urandom(32).hex()
 SECRET_KEY_FROM_ENV = bool(os.environ.get("DJANGO_SECRET_KEY"))
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.ngrok-free.app,.ngrok.app,.ngrok.io")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],.ngrok-free.app,.ngrok.app,.ngrok.io"
+)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -179,7 +181,11 @@ LOGGING = {
     # Django logs the path of failed requests: a secret path token must not reach the logs.
     "filters": {"mask_path_tokens": {"()": "webhook.logging.MaskPathTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_path_tokens"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_path_tokens"],
+        },
     },
     "loggers": {
         "webhook": {"handlers": ["console"], "level": os.environ.get("WEBHOOK_LOG_LEVEL", "INFO")},

@@ -76,7 +76,13 @@ class ClientAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("created_at",)
     fields = (
-        "name", "instance_id", "active", "webhook_token", "require_token", "notes", "created_at",
+        "name",
+        "instance_id",
+        "active",
+        "webhook_token",
+        "require_token",
+        "notes",
+        "created_at",
     )
     actions = ("regenerate_token",)
 
@@ -98,8 +104,15 @@ class ClientAdmin(admin.ModelAdmin):
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "received_at", "client", "family", "event_type", "status", "attempts",
-        "processing_ms", "short_error",
+        "id",
+        "received_at",
+        "client",
+        "family",
+        "event_type",
+        "status",
+        "attempts",
+        "processing_ms",
+        "short_error",
     )
     list_filter = ("status", "family", "client")
     search_fields = ("=id", "delivery_id", "client_key", "event_type", "error")
@@ -109,17 +122,45 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     actions = ("reprocess",)
     readonly_fields = ("pretty_body", "pretty_headers", "message_links")
     fieldsets = (
-        (None, {"fields": (
-            "received_at", "client", "client_key", "family", "event_type", "status", "error",
-            "message_links",
-        )}),
-        (gettext_lazy("entrega"), {"fields": (
-            "delivery_id", "path", "source_ip", "pretty_headers",
-        )}),
+        (
+            None,
+            {
+                "fields": (
+                    "received_at",
+                    "client",
+                    "client_key",
+                    "family",
+                    "event_type",
+                    "status",
+                    "error",
+                    "message_links",
+                )
+            },
+        ),
+        (
+            gettext_lazy("entrega"),
+            {
+                "fields": (
+                    "delivery_id",
+                    "path",
+                    "source_ip",
+                    "pretty_headers",
+                )
+            },
+        ),
         (gettext_lazy("corpo bruto"), {"fields": ("pretty_body",)}),
-        (gettext_lazy("processamento"), {"fields": (
-            "parser_version", "attempts", "processing_ms", "processed_at", "traceback",
-        )}),
+        (
+            gettext_lazy("processamento"),
+            {
+                "fields": (
+                    "parser_version",
+                    "attempts",
+                    "processing_ms",
+                    "processed_at",
+                    "traceback",
+                )
+            },
+        ),
     )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -164,7 +205,12 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 @admin.register(Chat)
 class ChatAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "chat_id", "client", "is_group", "message_count", "last_message_at",
+        "__str__",
+        "chat_id",
+        "client",
+        "is_group",
+        "message_count",
+        "last_message_at",
         "last_message_from_me",
     )
     list_filter = ("client", "is_group", "last_message_from_me")
@@ -187,7 +233,14 @@ class SenderAdmin(admin.ModelAdmin):
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = (
-        "chat", "sender", "type", "short_text", "from_me", "status", "timestamp", "client",
+        "chat",
+        "sender",
+        "type",
+        "short_text",
+        "from_me",
+        "status",
+        "timestamp",
+        "client",
     )
     list_filter = ("type", "status", "from_me", "client", "family")
     search_fields = ("external_id", "text", "chat__chat_id", "sender__name")
@@ -198,24 +251,85 @@ class MessageAdmin(admin.ModelAdmin):
     raw_id_fields = ("chat", "sender", "webhook_event")
     readonly_fields = ("created_at",)
     fieldsets = (
-        (None, {"fields": (
-            "client", "external_id", "chat", "sender", "from_me", "type", "subtype", "text",
-            "timestamp", "timestamp_estimated", "family", "webhook_event", "created_at",
-        )}),
-        (gettext_lazy("mídia"), {"classes": ("collapse",), "fields": (
-            "media_url", "media_id", "media_mimetype", "media_sha256", "media_size",
-            "media_file_name", "media_duration", "media_width", "media_height", "is_voice",
-        )}),
-        (gettext_lazy("localização"), {"classes": ("collapse",), "fields": (
-            "latitude", "longitude", "location_name", "location_address",
-        )}),
-        (gettext_lazy("contexto"), {"classes": ("collapse",), "fields": (
-            "contacts", "quoted_id", "forwarded", "reactions", "edit_history",
-        )}),
-        (gettext_lazy("entrega"), {"fields": (
-            "status", "status_error", "sent_at", "delivered_at", "read_at", "played_at",
-            "failed_at", "deleted_at", "is_deleted",
-        )}),
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "external_id",
+                    "chat",
+                    "sender",
+                    "from_me",
+                    "type",
+                    "subtype",
+                    "text",
+                    "timestamp",
+                    "timestamp_estimated",
+                    "family",
+                    "webhook_event",
+                    "created_at",
+                )
+            },
+        ),
+        (
+            gettext_lazy("mídia"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "media_url",
+                    "media_id",
+                    "media_mimetype",
+                    "media_sha256",
+                    "media_size",
+                    "media_file_name",
+                    "media_duration",
+                    "media_width",
+                    "media_height",
+                    "is_voice",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("localização"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "latitude",
+                    "longitude",
+                    "location_name",
+                    "location_address",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("contexto"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "contacts",
+                    "quoted_id",
+                    "forwarded",
+                    "reactions",
+                    "edit_history",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("entrega"),
+            {
+                "fields": (
+                    "status",
+                    "status_error",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "played_at",
+                    "failed_at",
+                    "deleted_at",
+                    "is_deleted",
+                )
+            },
+        ),
     )
 
     @admin.display(description=gettext_lazy("texto"))
@@ -241,8 +355,18 @@ class PendingUpdateAdmin(ReadOnlyAdmin):
 @admin.register(MessageStats)
 class MessageStatsAdmin(ReadOnlyAdmin):
     list_display = (
-        "period_start", "client", "total", "received", "sent", "text", "image", "audio", "other",
-        "delivered", "read", "failed",
+        "period_start",
+        "client",
+        "total",
+        "received",
+        "sent",
+        "text",
+        "image",
+        "audio",
+        "other",
+        "delivered",
+        "read",
+        "failed",
     )
     list_filter = ("client",)
     date_hierarchy = "period_start"
@@ -252,8 +376,16 @@ class MessageStatsAdmin(ReadOnlyAdmin):
 @admin.register(ContactStats)
 class ContactStatsAdmin(ReadOnlyAdmin):
     list_display = (
-        "chat", "client", "total", "received", "sent", "first_message_at", "last_message_at",
-        "responses", "average_response", "waiting_since",
+        "chat",
+        "client",
+        "total",
+        "received",
+        "sent",
+        "first_message_at",
+        "last_message_at",
+        "responses",
+        "average_response",
+        "waiting_since",
     )
     list_filter = ("client",)
     search_fields = ("chat__chat_id", "chat__name")
@@ -269,8 +401,15 @@ class ContactStatsAdmin(ReadOnlyAdmin):
 @admin.register(RealTimeStats)
 class RealTimeStatsAdmin(ReadOnlyAdmin):
     list_display = (
-        "client", "connection_state", "connected_phone", "last_event_at", "active_chats",
-        "waiting_chats", "messages_per_minute", "avg_processing_ms", "updated_at",
+        "client",
+        "connection_state",
+        "connected_phone",
+        "last_event_at",
+        "active_chats",
+        "waiting_chats",
+        "messages_per_minute",
+        "avg_processing_ms",
+        "updated_at",
     )
     list_filter = ("connection_state",)
     search_fields = ("client__name", "client__instance_id", "connected_phone")

@@ -32,7 +32,9 @@ IDLE_SECONDS = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
 SPOOL_CHECK_SECONDS = 5.0
 
 
-def apply_pending(*, limit: int = CHUNK_SIZE, processor: WhatsAppWebhookProcessor | None = None) -> int:
+def apply_pending(
+    *, limit: int = CHUNK_SIZE, processor: WhatsAppWebhookProcessor | None = None
+) -> int:
     """Claim and apply up to ``limit`` received events; returns how many were applied."""
     processor = processor or WhatsAppWebhookProcessor()
     with write_lock(), transaction.atomic():

@@ -17,7 +17,8 @@ def check_webhook_security(app_configs=None, **kwargs):
             Warning(
                 "WEBHOOK_REQUIRE_TOKEN is off: anyone who knows the URL can post deliveries "
                 "for clients that do not require a token.",
-                hint="Set WEBHOOK_REQUIRE_TOKEN=1 and configure each gateway with its client's token.",
+                hint="Set WEBHOOK_REQUIRE_TOKEN=1 and configure each gateway with its client's "
+                "token.",
                 id="webhook.W001",
             )
         )
@@ -36,7 +37,8 @@ def check_webhook_security(app_configs=None, **kwargs):
     if webhook_settings.FALLBACK_CLIENT:
         messages.append(
             Warning(
-                "WEBHOOK_FALLBACK_CLIENT is on: deliveries for unknown instances go to the first active client.",
+                "WEBHOOK_FALLBACK_CLIENT is on: deliveries for unknown instances go to the "
+                "first active client.",
                 hint="Turn it off in production (WEBHOOK_FALLBACK_CLIENT=0).",
                 id="webhook.W004",
             )
@@ -44,7 +46,8 @@ def check_webhook_security(app_configs=None, **kwargs):
     if not webhook_settings.META_APP_SECRET:
         messages.append(
             Warning(
-                "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures (X-Hub-Signature-256) are not verified.",
+                "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures "
+                "(X-Hub-Signature-256) are not verified.",
                 hint="Set it to your Meta app secret if you receive from the Cloud API.",
                 id="webhook.W005",
             )
@@ -52,7 +55,8 @@ def check_webhook_security(app_configs=None, **kwargs):
     if not getattr(settings, "SECRET_KEY_FROM_ENV", True):
         messages.append(
             Warning(
-                "DJANGO_SECRET_KEY is not set: a random key is used and logins end at every restart.",
+                "DJANGO_SECRET_KEY is not set: a random key is used and logins end at every "
+                "restart.",
                 hint="Run setup_webhook.py, which writes one into .env.",
                 id="webhook.W006",
             )
@@ -72,10 +76,16 @@ def check_clients_have_tokens(app_configs=None, databases=None, **kwargs):
     from webhook.models import Client
 
     try:
-        weak = list(Client.objects.filter(active=True, webhook_token__regex=r"^.{0,15}$").values_list("instance_id", flat=True))
+        weak = list(
+            Client.objects.filter(active=True, webhook_token__regex=r"^.{0,15}$").values_list(  # noqa: S106
+                "instance_id", flat=True
+            )
+        )
     except DatabaseError:
         return []
     return [
-        Warning(f"client '{key}' has a webhook token shorter than 16 characters.", id="webhook.W010")
+        Warning(
+            f"client '{key}' has a webhook token shorter than 16 characters.", id="webhook.W010"
+        )
         for key in weak
     ]

@@ -81,5 +81,9 @@ class ClientDirectory:
 
 
 client_directory = ClientDirectory()
-post_save.connect(client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_save")
-post_delete.connect(client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_del")
+post_save.connect(
+    client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_save"
+)
+post_delete.connect(
+    client_directory.invalidate, sender=Client, dispatch_uid="webhook_client_directory_del"
+)

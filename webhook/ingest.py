@@ -71,14 +71,30 @@ def _error_response(error: WebhookError, event_id: int | None = None) -> IngestR
 
 
 def _record_rejected(
-    request: InboundRequest, ip: str, error: WebhookError, *, status: str = WebhookEvent.Status.REJECTED,
-    family: str = "", client: ClientInfo | None = None, client_key: str = "", tb: str = "",
-    event_type: str = "", payload: dict[str, Any] | None = None,
+    request: InboundRequest,
+    ip: str,
+    error: WebhookError,
+    *,
+    status: str = WebhookEvent.Status.REJECTED,
+    family: str = "",
+    client: ClientInfo | None = None,
+    client_key: str = "",
+    tb: str = "",
+    event_type: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> int | None:
     """Keep evidence of a refused delivery (bounded, credentials masked); never fails the answer."""
     try:
-        body = request.body[:REJECTED_BODY_LIMIT].decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
-        body = WebhookValidator.mask_body(body, payload) if payload is not None else mask_unparsed(body)
+        body = (
+            request.body[:REJECTED_BODY_LIMIT]
+            .decode("utf-8", "backslashreplace")
+            .replace("\x00", "\\x00")
+        )
+        body = (
+            WebhookValidator.mask_body(body, payload)
+            if payload is not None
+            else mask_unparsed(body)
+        )
         event = WebhookEvent.objects.create(
             delivery_id=uuid.uuid4().hex,
             received_at=timezone.now(),
@@ -106,7 +122,9 @@ def receive(request: InboundRequest) -> IngestResponse:
     received_at = timezone.now()
     validator = _validator()
     ip = validator.client_ip(
-        request.remote_addr, request.headers.get("x-forwarded-for", ""), webhook_settings.TRUSTED_PROXIES
+        request.remote_addr,
+        request.headers.get("x-forwarded-for", ""),
+        webhook_settings.TRUSTED_PROXIES,
     )
     try:
         validator.check_ip(ip, webhook_settings.IP_ALLOWLIST)
@@ -137,19 +155,30 @@ def receive(request: InboundRequest) -> IngestResponse:
         logger.warning("rejected %s delivery for '%s' from %s: %s", family, key, ip, error.message)
         return _error_response(
             error,
-            _record_rejected(request, ip, error, family=family, client=client, client_key=key, payload=payload),
+            _record_rejected(
+                request, ip, error, family=family, client=client, client_key=key, payload=payload
+            ),
         )
     parsed, parse_error, tb = _parse(payload, request.path)
     if parse_error is not None:
         status = WebhookEvent.Status.FAILED
         event_id = _record_rejected(
-            request, ip, parse_error, status=status, family=family, client=client, client_key=key, tb=tb,
+            request,
+            ip,
+            parse_error,
+            status=status,
+            family=family,
+            client=client,
+            client_key=key,
+            tb=tb,
             payload=payload,
         )
         if isinstance(parse_error, PayloadError):
             return _error_response(parse_error, event_id)
         # A bug of ours: the body is kept (failed, with traceback) for replay once fixed.
-        return IngestResponse(202, {"ok": True, "event_id": event_id, "status": status, "error": parse_error.message})
+        return IngestResponse(
+            202, {"ok": True, "event_id": event_id, "status": status, "error": parse_error.message}
+        )
     fields = _event_fields(request, validator, payload, ip, received_at, parsed, client, key)
     try:
         event = _store(fields)
@@ -174,7 +203,9 @@ def _token_required(client: ClientInfo | None) -> bool:
     return webhook_settings.REQUIRE_TOKEN
 
 
-def _parse(payload: dict[str, Any], path: str) -> tuple[ParseResult | None, WebhookError | None, str]:
+def _parse(
+    payload: dict[str, Any], path: str
+) -> tuple[ParseResult | None, WebhookError | None, str]:
     context = ParseContext(gateway_tz=webhook_settings.GATEWAY_TZ)
     try:
         return parsers.parse(payload, path_event=path_event_of(path), context=context), None, ""
@@ -182,7 +213,11 @@ def _parse(payload: dict[str, Any], path: str) -> tuple[ParseResult | None, Webh
         return None, error, ""
     except Exception as exc:  # a parser bug must never lose the body
         logger.exception("parser crashed")
-        return None, WebhookError(f"parser error {type(exc).__name__}: {exc}"), traceback.format_exc()
+        return (
+            None,
+            WebhookError(f"parser error {type(exc).__name__}: {exc}"),
+            traceback.format_exc(),
+        )
 
 
 def _event_fields(
@@ -221,7 +256,9 @@ def _store_elsewhere(fields: dict[str, Any], exc: Exception) -> IngestResponse:
     except OSError:
         logger.exception("database down (%s) and the spool is not writable", exc)
         return _error_response(StorageUnavailable("database unavailable; retry later"))
-    logger.warning("database unavailable (%s): delivery %s spooled to disk", exc, fields["delivery_id"])
+    logger.warning(
+        "database unavailable (%s): delivery %s spooled to disk", exc, fields["delivery_id"]
+    )
     return IngestResponse(202, {"ok": True, "spooled": True, "delivery_id": fields["delivery_id"]})
 
 
@@ -259,11 +296,18 @@ def handshake(request: InboundRequest) -> IngestResponse:
     if "hub.mode" not in request.query and "hub.challenge" not in request.query:
         return IngestResponse(
             200,
-            {"ok": True, "detail": "POST WhatsApp webhooks here; GET answers Meta's verification handshake."},
+            {
+                "ok": True,
+                "detail": "POST WhatsApp webhooks here; GET answers Meta's verification handshake.",
+            },
         )
     verify_token = webhook_settings.META_VERIFY_TOKEN
     challenge = meta_cloud.verify_handshake(request.query, verify_token) if verify_token else None
     if challenge is None:
-        logger.warning("Meta verification handshake refused (wrong hub.verify_token or not configured)")
-        return IngestResponse(403, {"ok": False, "error": "forbidden", "detail": "verification token mismatch"})
+        logger.warning(
+            "Meta verification handshake refused (wrong hub.verify_token or not configured)"
+        )
+        return IngestResponse(
+            403, {"ok": False, "error": "forbidden", "detail": "verification token mismatch"}
+        )
     return IngestResponse(200, challenge)

@@ -20,7 +20,9 @@ class MaskPathTokens(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = mask_url_secrets(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(mask_url_secrets(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(
+                mask_url_secrets(a) if isinstance(a, str) else a for a in record.args
+            )
         if hasattr(record, "request"):
             record.request = None  # the request object repeats the path in tracebacks
         return True

@@ -72,17 +72,24 @@ class WebhookEvent(models.Model):
         Client, verbose_name=_("cliente"), null=True, blank=True, on_delete=models.SET_NULL
     )
     client_key = models.CharField(
-        _("instância informada"), max_length=255, blank=True, db_index=True,
+        _("instância informada"),
+        max_length=255,
+        blank=True,
+        db_index=True,
         help_text=_("Identificador de instância lido do corpo, mesmo sem cliente cadastrado."),
     )
     delivery_id = models.CharField(
-        _("ID da entrega"), max_length=64, unique=True,
+        _("ID da entrega"),
+        max_length=64,
+        unique=True,
         help_text=_("Gerado na chegada; torna idempotente o envio do spool para o banco."),
     )
     received_at = models.DateTimeField(_("recebido em"), db_index=True)
     path = models.CharField(_("caminho"), max_length=500, blank=True)
     source_ip = models.GenericIPAddressField(_("IP de origem"), null=True, blank=True)
-    headers = models.JSONField(_("cabeçalhos"), default=dict, help_text=_("Credenciais mascaradas."))
+    headers = models.JSONField(
+        _("cabeçalhos"), default=dict, help_text=_("Credenciais mascaradas.")
+    )
     body = models.TextField(_("corpo bruto"), blank=True)
     family = models.CharField(_("família"), max_length=40, blank=True, db_index=True)
     event_type = models.CharField(_("tipo de evento"), max_length=100, blank=True)
@@ -111,13 +118,20 @@ class WebhookEvent(models.Model):
 
 class Chat(models.Model):
     client = models.ForeignKey(Client, verbose_name=_("cliente"), on_delete=models.CASCADE)
-    chat_id = models.CharField(_("ID da conversa"), max_length=255, help_text=_("JID ou wa_id como enviado."))
+    chat_id = models.CharField(
+        _("ID da conversa"), max_length=255, help_text=_("JID ou wa_id como enviado.")
+    )
     alt_id = models.CharField(
-        _("ID alternativo"), max_length=255, blank=True, help_text=_("Telefone de um @lid, ou o @lid de um telefone.")
+        _("ID alternativo"),
+        max_length=255,
+        blank=True,
+        help_text=_("Telefone de um @lid, ou o @lid de um telefone."),
     )
     name = models.CharField(_("nome"), max_length=255, blank=True)
     is_group = models.BooleanField(_("grupo"), default=False)
-    last_message_at = models.DateTimeField(_("última mensagem"), null=True, blank=True, db_index=True)
+    last_message_at = models.DateTimeField(
+        _("última mensagem"), null=True, blank=True, db_index=True
+    )
     last_message_from_me = models.BooleanField(_("última mensagem é nossa"), default=False)
     message_count = models.PositiveIntegerField(_("mensagens"), default=0)
     created_at = models.DateTimeField(_("criado em"), auto_now_add=True)
@@ -127,7 +141,9 @@ class Chat(models.Model):
         verbose_name_plural = _("conversas")
         ordering = ["-last_message_at"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "chat_id"], name="webhook_chat_unique_per_client")
+            models.UniqueConstraint(
+                fields=["client", "chat_id"], name="webhook_chat_unique_per_client"
+            )
         ]
 
     def __str__(self) -> str:
@@ -146,7 +162,9 @@ class Sender(models.Model):
         verbose_name_plural = _("remetentes")
         ordering = ["name", "sender_id"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "sender_id"], name="webhook_sender_unique_per_client")
+            models.UniqueConstraint(
+                fields=["client", "sender_id"], name="webhook_sender_unique_per_client"
+            )
         ]
 
     def __str__(self) -> str:
@@ -182,8 +200,12 @@ class Message(models.Model):
         UNKNOWN = "unknown", _("desconhecida")
 
     client = models.ForeignKey(Client, verbose_name=_("cliente"), on_delete=models.CASCADE)
-    external_id = models.CharField(_("ID externo"), max_length=255, help_text=_("ID do WhatsApp como enviado."))
-    chat = models.ForeignKey(Chat, verbose_name=_("conversa"), on_delete=models.CASCADE, related_name="messages")
+    external_id = models.CharField(
+        _("ID externo"), max_length=255, help_text=_("ID do WhatsApp como enviado.")
+    )
+    chat = models.ForeignKey(
+        Chat, verbose_name=_("conversa"), on_delete=models.CASCADE, related_name="messages"
+    )
     sender = models.ForeignKey(
         Sender, verbose_name=_("remetente"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -193,7 +215,8 @@ class Message(models.Model):
     text = models.TextField(_("texto"), blank=True)
     timestamp = models.DateTimeField(_("data/hora"), db_index=True)
     timestamp_estimated = models.BooleanField(
-        _("data/hora estimada"), default=False,
+        _("data/hora estimada"),
+        default=False,
         help_text=_("O payload não trouxe hora válida: usada a hora de recebimento."),
     )
     family = models.CharField(_("família"), max_length=40, blank=True)
@@ -215,17 +238,29 @@ class Message(models.Model):
     location_address = models.TextField(_("endereço"), blank=True)
     # contacts, reply, reactions, edits
     contacts = models.JSONField(_("contatos"), default=list, blank=True)
-    quoted_id = models.CharField(_("ID da mensagem citada"), max_length=255, blank=True, db_index=True)
+    quoted_id = models.CharField(
+        _("ID da mensagem citada"), max_length=255, blank=True, db_index=True
+    )
     forwarded = models.BooleanField(_("encaminhada"), default=False)
     reactions = models.JSONField(
-        _("reações"), default=dict, blank=True, help_text=_("Remetente -> emoji; remoção apaga a chave.")
+        _("reações"),
+        default=dict,
+        blank=True,
+        help_text=_("Remetente -> emoji; remoção apaga a chave."),
     )
     reaction_times = models.JSONField(
-        _("horário das reações"), default=dict, blank=True,
-        help_text=_("Remetente -> hora da última reação ou remoção; uma reação mais antiga não a desfaz."),
+        _("horário das reações"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Remetente -> hora da última reação ou remoção; uma reação mais antiga não a desfaz."
+        ),
     )
     edit_history = models.JSONField(
-        _("histórico de edições"), default=list, blank=True, help_text=_("Textos anteriores, do mais antigo.")
+        _("histórico de edições"),
+        default=list,
+        blank=True,
+        help_text=_("Textos anteriores, do mais antigo."),
     )
     # delivery status, monotonic, with the time of each step
     status = models.CharField(_("situação"), max_length=20, choices=Status.choices, blank=True)
@@ -238,7 +273,11 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(_("apagada em"), null=True, blank=True)
     is_deleted = models.BooleanField(_("apagada"), default=False)
     webhook_event = models.ForeignKey(
-        WebhookEvent, verbose_name=_("evento de origem"), null=True, blank=True, on_delete=models.SET_NULL
+        WebhookEvent,
+        verbose_name=_("evento de origem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("criada em"), auto_now_add=True)
 
@@ -311,14 +350,25 @@ class MessageStats(models.Model):
     read = models.PositiveIntegerField(_("lidas"), default=0)
     failed = models.PositiveIntegerField(_("falharam"), default=0)
 
-    COUNTED_TYPES = ("text", "image", "video", "audio", "document", "sticker", "location", "contact")
+    COUNTED_TYPES = (
+        "text",
+        "image",
+        "video",
+        "audio",
+        "document",
+        "sticker",
+        "location",
+        "contact",
+    )
 
     class Meta:
         verbose_name = _("estatística de mensagens")
         verbose_name_plural = _("estatísticas de mensagens")
         ordering = ["-period_start"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "period_start"], name="webhook_msgstats_unique")
+            models.UniqueConstraint(
+                fields=["client", "period_start"], name="webhook_msgstats_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -329,7 +379,9 @@ class ContactStats(models.Model):
     """Per client and chat: message counts, first/last message, average time to our reply."""
 
     client = models.ForeignKey(Client, verbose_name=_("cliente"), on_delete=models.CASCADE)
-    chat = models.OneToOneField(Chat, verbose_name=_("conversa"), on_delete=models.CASCADE, related_name="stats")
+    chat = models.OneToOneField(
+        Chat, verbose_name=_("conversa"), on_delete=models.CASCADE, related_name="stats"
+    )
     total = models.PositiveIntegerField(_("total"), default=0)
     received = models.PositiveIntegerField(_("recebidas"), default=0)
     sent = models.PositiveIntegerField(_("enviadas"), default=0)
@@ -339,7 +391,9 @@ class ContactStats(models.Model):
     response_seconds_total = models.FloatField(_("soma dos tempos de resposta (s)"), default=0)
     first_response_seconds = models.FloatField(_("primeira resposta (s)"), null=True, blank=True)
     waiting_since = models.DateTimeField(
-        _("aguardando resposta desde"), null=True, blank=True,
+        _("aguardando resposta desde"),
+        null=True,
+        blank=True,
         help_text=_("Primeira mensagem recebida ainda sem resposta nossa."),
     )
 
@@ -373,7 +427,9 @@ class RealTimeStats(models.Model):
     active_chats = models.PositiveIntegerField(_("conversas ativas (15 min)"), default=0)
     waiting_chats = models.PositiveIntegerField(_("conversas aguardando resposta"), default=0)
     messages_per_minute = models.FloatField(_("mensagens por minuto"), default=0)
-    avg_first_response_seconds = models.FloatField(_("primeira resposta média (s)"), null=True, blank=True)
+    avg_first_response_seconds = models.FloatField(
+        _("primeira resposta média (s)"), null=True, blank=True
+    )
     avg_processing_ms = models.FloatField(_("processamento médio (ms)"), null=True, blank=True)
     updated_at = models.DateTimeField(_("atualizado em"), auto_now=True)
 

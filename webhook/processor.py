@@ -79,7 +79,8 @@ class WhatsAppWebhookProcessor:
 
     def __init__(self, *, validator: WebhookValidator | None = None) -> None:
         self.validator = validator or WebhookValidator(
-            max_body_bytes=webhook_settings.MAX_BODY_BYTES, max_depth=webhook_settings.MAX_JSON_DEPTH
+            max_body_bytes=webhook_settings.MAX_BODY_BYTES,
+            max_depth=webhook_settings.MAX_JSON_DEPTH,
         )
 
     def parse(self, event: WebhookEvent) -> ParseResult:
@@ -198,7 +199,10 @@ class WhatsAppWebhookProcessor:
     def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | None:
         if event.client_id is not None:
             return Client(pk=event.client_id)
-        info = client_directory.get(parsed.client_key or event.client_key) or client_directory.fallback()
+        info = (
+            client_directory.get(parsed.client_key or event.client_key)
+            or client_directory.fallback()
+        )
         if info is None:
             return None
         WebhookEvent.objects.filter(pk=event.pk).update(client_id=info.id)
@@ -233,8 +237,13 @@ class WhatsAppWebhookProcessor:
         groups: dict[tuple, list[_Outcome]] = {}
         for o in outcomes:
             parsed = o.parsed
-            kind = (o.status, o.error[:5000], o.traceback, parsed.family if parsed else None,
-                    parsed.event_type[:100] if parsed else None)
+            kind = (
+                o.status,
+                o.error[:5000],
+                o.traceback,
+                parsed.family if parsed else None,
+                parsed.event_type[:100] if parsed else None,
+            )
             groups.setdefault(kind, []).append(o)
             event = o.event
             event.status, event.error, event.traceback = o.status, o.error[:5000], o.traceback
@@ -276,7 +285,9 @@ class _Outcome:
     def settle(self) -> None:
         events = self.parsed.events if self.parsed else ()
         if self.skipped:
-            self.error = f"skipped events of unknown instances: {', '.join(sorted(set(self.skipped)))}"
+            self.error = (
+                f"skipped events of unknown instances: {', '.join(sorted(set(self.skipped)))}"
+            )
         if self.skipped and len(self.skipped) == len(events):
             self.status = WebhookEvent.Status.UNASSIGNED
         elif not self.changed and all(isinstance(e, DEDUPLICATED) for e in events):

@@ -7,8 +7,12 @@ import uuid
 from typing import Any
 
 
-def sample_payload(*, instance_id: str = "test_instance", text: str = "Mensagem de teste",
-                   message_id: str | None = None) -> dict[str, Any]:
+def sample_payload(
+    *,
+    instance_id: str = "test_instance",
+    text: str = "Mensagem de teste",
+    message_id: str | None = None,
+) -> dict[str, Any]:
     """The README's curl body, with a fresh id so every test stores a new message."""
     return {
         "instanceId": instance_id,

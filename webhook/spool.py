@@ -77,7 +77,9 @@ def pending_files() -> list[Path]:
     folder = spool_dir()
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("draining-*.jsonl")) + [p for p in [folder / ACTIVE_NAME] if p.exists()]
+    return sorted(folder.glob("draining-*.jsonl")) + [
+        p for p in [folder / ACTIVE_NAME] if p.exists()
+    ]
 
 
 def pending_count() -> int:
@@ -97,7 +99,11 @@ def _read(path: Path) -> list[dict[str, Any]]:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError:  # a line torn by a crash mid-write was never acknowledged
-                logger.error("spool %s line %s is incomplete and was never acknowledged: skipped", path, number)
+                logger.error(
+                    "spool %s line %s is incomplete and was never acknowledged: skipped",
+                    path,
+                    number,
+                )
     return records
 
 
@@ -115,13 +121,19 @@ def drain() -> int:
         for path in files:
             records = _read(path)
             ids = [r["delivery_id"] for r in records]
-            existing = set(WebhookEvent.objects.filter(delivery_id__in=ids).values_list("delivery_id", flat=True))
+            existing = set(
+                WebhookEvent.objects.filter(delivery_id__in=ids).values_list(
+                    "delivery_id", flat=True
+                )
+            )
             fresh = [WebhookEvent(**r) for r in records if r["delivery_id"] not in existing]
             WebhookEvent.objects.bulk_create(fresh, ignore_conflicts=True)
             stored += [event.delivery_id for event in fresh]
             path.unlink()
     processor = WhatsAppWebhookProcessor()
-    for event in WebhookEvent.objects.filter(delivery_id__in=stored, status=WebhookEvent.Status.RECEIVED):
+    for event in WebhookEvent.objects.filter(
+        delivery_id__in=stored, status=WebhookEvent.Status.RECEIVED
+    ):
         processor.process(event)
     if stored:
         logger.info("spool drained: %s deliveries stored", len(stored))

@@ -37,7 +37,9 @@ def _ngrok() -> ModuleType:
 def open_tunnel(port: int, authtoken: str, *, ngrok: ModuleType | None = None) -> TunnelResult:
     """Open an HTTPS tunnel to ``port``; never raises."""
     if not authtoken:
-        return TunnelResult(reason=f"sem túnel público: NGROK_AUTHTOKEN não está definido ({HOW_TO})")
+        return TunnelResult(
+            reason=f"sem túnel público: NGROK_AUTHTOKEN não está definido ({HOW_TO})"
+        )
     try:
         ngrok = ngrok or _ngrok()
         ngrok.set_auth_token(authtoken)
@@ -50,7 +52,7 @@ def open_tunnel(port: int, authtoken: str, *, ngrok: ModuleType | None = None) -
         )
     url = str(getattr(tunnel, "public_url", "") or "")
     if url.startswith("http://"):
-        url = "https://" + url[len("http://"):]
+        url = "https://" + url[len("http://") :]
     return TunnelResult(public_url=url, handle=tunnel)
 
 

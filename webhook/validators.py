@@ -39,7 +39,9 @@ SECRET_HEADERS = frozenset(
     }
 )
 # JSON keys (lower case) whose string values are credentials, masked in the stored body.
-SECRET_KEYS = frozenset({"apikey", "api_key", "token", "client-token", "password", "secret", "authorization"})
+SECRET_KEYS = frozenset(
+    {"apikey", "api_key", "token", "client-token", "password", "secret", "authorization"}
+)
 TOKEN_HEADERS = ("x-webhook-token", "apikey", "x-api-key", "client-token")
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
@@ -96,7 +98,9 @@ class WebhookValidator:
         except RecursionError:
             raise PayloadError(f"JSON nested deeper than {self.max_depth} levels") from None
         if not isinstance(payload, dict):
-            kind = {list: "an array", str: "a string", type(None): "null"}.get(type(payload), "a scalar")
+            kind = {list: "an array", str: "a string", type(None): "null"}.get(
+                type(payload), "a scalar"
+            )
             raise PayloadError(f"top-level JSON must be an object, got {kind}")
         return self._sanitise(
             payload,
@@ -189,7 +193,12 @@ def _secret_values(node: Any) -> Iterable[str]:
         current = stack.pop()
         if isinstance(current, dict):
             for key, value in current.items():
-                if isinstance(value, str) and value and str(key).lower() in SECRET_KEYS and value != MASK:
+                if (
+                    isinstance(value, str)
+                    and value
+                    and str(key).lower() in SECRET_KEYS
+                    and value != MASK
+                ):
                     yield value
                 elif isinstance(value, dict | list):
                     stack.append(value)
@@ -229,8 +238,12 @@ def _in(ip: str, networks: tuple) -> bool:
 
 
 def _same(presented: str, expected: str) -> bool:
-    return bool(presented) and bool(expected) and hmac.compare_digest(
-        presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    return (
+        bool(presented)
+        and bool(expected)
+        and hmac.compare_digest(
+            presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+        )
     )
 
 
@@ -248,9 +261,13 @@ def presented_tokens(
     return [t for t in explicit + implicit if t]
 
 
-def explicit_tokens(headers: Mapping[str, str], query: Mapping[str, str], path_token: str) -> list[str]:
+def explicit_tokens(
+    headers: Mapping[str, str], query: Mapping[str, str], path_token: str
+) -> list[str]:
     """Tokens put there for us alone: a wrong one is always an error (not so a gateway's apikey)."""
-    return [t for t in (headers.get("x-webhook-token", ""), query.get("token", ""), path_token) if t]
+    return [
+        t for t in (headers.get("x-webhook-token", ""), query.get("token", ""), path_token) if t
+    ]
 
 
 def verify_evolution_jwt(token: str, key: str, *, now: float | None = None) -> bool:
@@ -259,7 +276,9 @@ def verify_evolution_jwt(token: str, key: str, *, now: float | None = None) -> b
     if len(parts) != 3 or not key:
         return False
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
-    expected = base64.urlsafe_b64encode(hmac.new(key.encode(), signing_input, hashlib.sha256).digest())
+    expected = base64.urlsafe_b64encode(
+        hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
+    )
     if not _same(parts[2], expected.rstrip(b"=").decode()):
         return False
     try:
@@ -294,7 +313,9 @@ def authenticate(
     if family == meta_cloud.FAMILY and meta_app_secret:
         if meta_cloud.verify_signature(body, signature, meta_app_secret):
             return "meta-signature"
-        raise AuthenticationFailed("invalid or missing X-Hub-Signature-256 (WEBHOOK_META_APP_SECRET)")
+        raise AuthenticationFailed(
+            "invalid or missing X-Hub-Signature-256 (WEBHOOK_META_APP_SECRET)"
+        )
     if client_token is None:  # no client to check against: stored unassigned, never applied
         return ""
     hmac_header = headers.get("x-webhook-hmac", "")
@@ -311,6 +332,7 @@ def authenticate(
             return "jwt"
     if token_required or explicit_tokens(headers, query, path_token):
         raise AuthenticationFailed(
-            "missing or invalid webhook token (send X-Webhook-Token, apikey, ?token= or /webhook/k/<token>/)"
+            "missing or invalid webhook token "
+            "(send X-Webhook-Token, apikey, ?token= or /webhook/k/<token>/)"
         )
     return ""

@@ -37,9 +37,13 @@ def inbound_from_django(request: HttpRequest, path_token: str = "") -> ingest.In
 
 def to_django(response: ingest.IngestResponse) -> HttpResponse:
     if isinstance(response.body, str):
-        result = HttpResponse(response.body, status=response.status, content_type="text/plain; charset=utf-8")
+        result = HttpResponse(
+            response.body, status=response.status, content_type="text/plain; charset=utf-8"
+        )
     else:
-        result = JsonResponse(response.body, status=response.status, json_dumps_params={"ensure_ascii": False})
+        result = JsonResponse(
+            response.body, status=response.status, json_dumps_params={"ensure_ascii": False}
+        )
     for name, value in response.headers.items():
         result[name] = value
     return result
@@ -72,8 +76,11 @@ def api_authorized(request: HttpRequest) -> bool:
 
 def _unauthorized() -> JsonResponse:
     return JsonResponse(
-        {"ok": False, "error": "authentication_required",
-         "detail": "log in as staff or send Authorization: Bearer <WEBHOOK_API_TOKEN>"},
+        {
+            "ok": False,
+            "error": "authentication_required",
+            "detail": "log in as staff or send Authorization: Bearer <WEBHOOK_API_TOKEN>",
+        },
         status=401,
     )
 
@@ -88,7 +95,14 @@ class _ApiListView(View):
             page_size = min(max(int(request.GET.get("page_size", 50)), 1), MAX_PAGE_SIZE)
             page_number = max(int(request.GET.get("page", 1)), 1)
         except ValueError:
-            return JsonResponse({"ok": False, "error": "invalid_filter", "detail": "page and page_size are integers"}, status=400)
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "error": "invalid_filter",
+                    "detail": "page and page_size are integers",
+                },
+                status=400,
+            )
         paginator = Paginator(queryset, page_size)
         try:
             page = paginator.page(page_number)
@@ -111,13 +125,17 @@ class MessagesView(_ApiListView):
         try:
             queryset = selectors.message_list(filters=request.GET.dict())
         except selectors.FilterError as exc:
-            return JsonResponse({"ok": False, "error": "invalid_filter", "detail": str(exc)}, status=400)
+            return JsonResponse(
+                {"ok": False, "error": "invalid_filter", "detail": str(exc)}, status=400
+            )
         return self.list(request, queryset, selectors.message_as_dict)
 
 
 class WebhookEventsView(_ApiListView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.list(request, selectors.event_list(filters=request.GET.dict()), selectors.event_as_dict)
+        return self.list(
+            request, selectors.event_list(filters=request.GET.dict()), selectors.event_as_dict
+        )
 
 
 def wants_html(request: HttpRequest) -> bool:
@@ -145,26 +163,49 @@ class WebhookTestView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not api_authorized(request):
-            return _unauthorized() if not wants_html(request) else render(
-                request, "webhook/test.html", {"login_required": True}, status=401
+            return (
+                _unauthorized()
+                if not wants_html(request)
+                else render(request, "webhook/test.html", {"login_required": True}, status=401)
             )
         return render(request, "webhook/test.html", {"clients": Client.objects.filter(active=True)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not api_authorized(request):
             return _unauthorized()
-        client = Client.objects.filter(active=True, instance_id=request.POST.get("client", "")).first()
+        client = Client.objects.filter(
+            active=True, instance_id=request.POST.get("client", "")
+        ).first()
         client = client or Client.objects.filter(active=True).order_by("pk").first()
         if client is None:
-            return JsonResponse({"ok": False, "error": "no_client", "detail": "create a client first (setup_webhook.py)"}, status=400)
-        payload = sample_payload(instance_id=client.instance_id, text=request.POST.get("text") or "Mensagem de teste")
-        result = run_sample(client, payload, path=request.path, remote_addr=request.META.get("REMOTE_ADDR", ""))
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "error": "no_client",
+                    "detail": "create a client first (setup_webhook.py)",
+                },
+                status=400,
+            )
+        payload = sample_payload(
+            instance_id=client.instance_id, text=request.POST.get("text") or "Mensagem de teste"
+        )
+        result = run_sample(
+            client, payload, path=request.path, remote_addr=request.META.get("REMOTE_ADDR", "")
+        )
         if wants_html(request):
-            return render(request, "webhook/test.html", {"result": result, "clients": Client.objects.filter(active=True)})
-        return JsonResponse(result, status=200 if result["ok"] else 500, json_dumps_params={"ensure_ascii": False})
+            return render(
+                request,
+                "webhook/test.html",
+                {"result": result, "clients": Client.objects.filter(active=True)},
+            )
+        return JsonResponse(
+            result, status=200 if result["ok"] else 500, json_dumps_params={"ensure_ascii": False}
+        )
 
 
-def run_sample(client: Client, payload: dict[str, Any], *, path: str, remote_addr: str) -> dict[str, Any]:
+def run_sample(
+    client: Client, payload: dict[str, Any], *, path: str, remote_addr: str
+) -> dict[str, Any]:
     """Post a sample as a gateway would (with the client's token) and read back the message."""
     body = json.dumps(payload, ensure_ascii=False).encode()
     response = ingest.receive(
@@ -175,9 +216,11 @@ def run_sample(client: Client, payload: dict[str, Any], *, path: str, remote_add
             path=path,
         )
     )
-    message = Message.objects.filter(client=client, external_id=payload["key"]["id"]).select_related(
-        "client", "chat", "sender"
-    ).first()
+    message = (
+        Message.objects.filter(client=client, external_id=payload["key"]["id"])
+        .select_related("client", "chat", "sender")
+        .first()
+    )
     return {
         "ok": response.status < 300 and message is not None,
         "response_status": response.status,

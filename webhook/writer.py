@@ -17,7 +17,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
 
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
@@ -61,7 +67,9 @@ class GroupCommitWriter:
             if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
                 self._queue = queue.SimpleQueue()  # a forked child starts with its own queue
                 self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, name="webhook-writer", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="webhook-writer", daemon=True
+                )
                 self._thread.start()
 
     def _run(self) -> None:

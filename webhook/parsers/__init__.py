@@ -2,8 +2,10 @@
 
 Each module under this package exposes ``FAMILY`` (a short name), ``matches(payload) -> bool``
 (a cheap test on the top-level shape), ``client_key(payload) -> str`` (the instance the
-delivery belongs to, read before anything else) and ``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks :data:`PARSERS` in order (FORMATS.md §1) and the first match
-wins. Adding a family is one new module and one line in the table.
+delivery belongs to, read before anything else) and
+``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks
+:data:`PARSERS` in order (FORMATS.md §1) and the first match wins. Adding a family is one
+new module and one line in the table.
 """
 
 from __future__ import annotations

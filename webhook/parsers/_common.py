@@ -142,7 +142,9 @@ _WRAPPERS = (
 )
 
 # Keys that carry no content of their own.
-_METADATA_KEYS = frozenset({"messageContextInfo", "base64", "mediaUrl", "senderKeyDistributionMessage"})
+_METADATA_KEYS = frozenset(
+    {"messageContextInfo", "base64", "mediaUrl", "senderKeyDistributionMessage"}
+)
 
 # proto key -> normalised type; one line per kind.
 _PROTO_TYPES: dict[str, MessageType] = {
@@ -256,7 +258,12 @@ def parse_proto(message: Any, *, context_info: Any = None) -> ProtoContent:
     }
     if msg_type is MessageType.TEXT:
         parts["text"] = proto_text(content)
-    elif msg_type in (MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT, MessageType.STICKER):
+    elif msg_type in (
+        MessageType.IMAGE,
+        MessageType.VIDEO,
+        MessageType.DOCUMENT,
+        MessageType.STICKER,
+    ):
         parts["text"] = text(body.get("caption"))
         parts["media"] = _proto_media(body)
     elif msg_type is MessageType.AUDIO:

@@ -45,7 +45,9 @@ def messages_apply(works: list[MessageWork], stats: StatsAccumulator) -> set[int
     return created
 
 
-def _client_messages_apply(client_id: int, works: list[MessageWork], stats: StatsAccumulator) -> set[int]:
+def _client_messages_apply(
+    client_id: int, works: list[MessageWork], stats: StatsAccumulator
+) -> set[int]:
     chats = _chats_resolve(client_id, works)
     senders = _senders_resolve(client_id, works)
     first_of: dict[str, MessageWork] = {}
@@ -76,7 +78,9 @@ def _client_messages_apply(client_id: int, works: list[MessageWork], stats: Stat
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     stored = {
         m.external_id: m
-        for m in Message.objects.filter(client_id=client_id, external_id__in=[r.external_id for r in rows])
+        for m in Message.objects.filter(
+            client_id=client_id, external_id__in=[r.external_id for r in rows]
+        )
     }
     created: set[int] = set()
     new_messages = []
@@ -109,11 +113,14 @@ def _chats_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Chat]:
     wanted: dict[str, MessageEvent] = {}
     for work in works:
         wanted[work.event.chat_id[:255]] = work.event  # the latest name wins
-    chats = {c.chat_id: c for c in Chat.objects.filter(client_id=client_id, chat_id__in=list(wanted))}
+    chats = {
+        c.chat_id: c for c in Chat.objects.filter(client_id=client_id, chat_id__in=list(wanted))
+    }
     for chat_id, event in wanted.items():
         chat = chats.get(chat_id)
         needs_update = chat is not None and (
-            (event.chat_name and chat.name != event.chat_name[:255]) or (event.chat_alt_id and not chat.alt_id)
+            (event.chat_name and chat.name != event.chat_name[:255])
+            or (event.chat_alt_id and not chat.alt_id)
         )
         if chat is None or needs_update:
             chats[chat_id] = messages.chat_upsert(
@@ -151,7 +158,11 @@ def _senders_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Send
             or (event.sender_alt_id and not sender.alt_id)
             or (event.from_me and not sender.is_me)
             or (messages.is_lid(sender.sender_id) and not messages.is_lid(sender_id))
-            or (messages.is_lid(sender.sender_id) and event.sender_alt_id and not messages.is_lid(event.sender_alt_id))
+            or (
+                messages.is_lid(sender.sender_id)
+                and event.sender_alt_id
+                and not messages.is_lid(event.sender_alt_id)
+            )
         )
         if stale:
             sender = messages.sender_upsert(

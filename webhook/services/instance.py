@@ -26,7 +26,9 @@ def connection_apply(*, client: Client, event: ConnectionEvent, received_at: dat
     newer = Q(connection_changed_at__isnull=True) | Q(connection_changed_at__lte=moment)
     changed = RealTimeStats.objects.filter(newer, pk=row.pk).update(**changes)
     if event.phone:  # the number is known even from an older report, if none is known yet
-        changed += RealTimeStats.objects.filter(pk=row.pk, connected_phone="").update(connected_phone=event.phone[:64])
+        changed += RealTimeStats.objects.filter(pk=row.pk, connected_phone="").update(
+            connected_phone=event.phone[:64]
+        )
     return bool(changed)
 
 
@@ -54,12 +56,18 @@ def contact_apply(*, client: Client, event: ContactEvent, received_at: datetime)
     if event.is_group:
         if not event.name:
             return False
-        before = Chat.objects.filter(client=client, chat_id=event.contact_id[:255]).values_list("name", flat=True).first()
+        before = (
+            Chat.objects.filter(client=client, chat_id=event.contact_id[:255])
+            .values_list("name", flat=True)
+            .first()
+        )
         chat_upsert(client=client, chat_id=event.contact_id, name=event.name, is_group=True)
         return before != event.name[:255]
     sender_upsert(client=client, sender_id=event.contact_id, name=event.name, alt_id=event.alt_id)
     if event.name:
-        Chat.objects.filter(client=client, chat_id=event.contact_id[:255], name="").update(name=event.name[:255])
+        Chat.objects.filter(client=client, chat_id=event.contact_id[:255], name="").update(
+            name=event.name[:255]
+        )
     return True
 
 

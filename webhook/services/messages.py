@@ -152,7 +152,9 @@ def _media_fields(event: MessageEvent) -> dict[str, Any]:
         "media_sha256": _clip(media.sha256),
         "media_size": media.size,
         "media_file_name": _clip(media.file_name, 500),
-        "media_duration": media.duration if media.duration is None or abs(media.duration) < 2**31 else None,
+        "media_duration": media.duration
+        if media.duration is None or abs(media.duration) < 2**31
+        else None,
         "media_width": media.width if media.width is None or abs(media.width) < 2**31 else None,
         "media_height": media.height if media.height is None or abs(media.height) < 2**31 else None,
         "is_voice": media.voice,
@@ -199,7 +201,9 @@ def message_fields(
         "contacts": [dataclasses.asdict(c) for c in event.contacts],
         "quoted_id": _clip(event.quoted_id),
         "forwarded": event.forwarded,
-        "status": status if not status or status in Message.Status.values else Message.Status.UNKNOWN,
+        "status": status
+        if not status or status in Message.Status.values
+        else Message.Status.UNKNOWN,
         "webhook_event_id": webhook_event_id,
         **_media_fields(event),
         **_location_fields(event),
@@ -305,7 +309,11 @@ def message_status_apply(*, client: Client, event: StatusEvent, received_at: dat
             "error": event.error,
         }
         return _pending_store(
-            client=client, target_id=event.message_id, kind="status", data=data, received_at=received_at
+            client=client,
+            target_id=event.message_id,
+            kind="status",
+            data=data,
+            received_at=received_at,
         )
     moment = event.timestamp or received_at
     changed = _status_steps_apply(message, event.status, moment)
@@ -318,9 +326,11 @@ def message_status_apply(*, client: Client, event: StatusEvent, received_at: dat
 
 def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetime) -> bool:
     """Attach (or with an empty emoji, remove) a reaction on its target message."""
-    message = Message.objects.select_for_update().filter(
-        client=client, external_id=event.target_id[:255]
-    ).first()
+    message = (
+        Message.objects.select_for_update()
+        .filter(client=client, external_id=event.target_id[:255])
+        .first()
+    )
     who = event.sender_id or ("me" if event.from_me else "?")
     if message is None:
         data = {
@@ -330,7 +340,11 @@ def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetim
             "timestamp": _iso(event.timestamp),
         }
         return _pending_store(
-            client=client, target_id=event.target_id, kind="reaction", data=data, received_at=received_at
+            client=client,
+            target_id=event.target_id,
+            kind="reaction",
+            data=data,
+            received_at=received_at,
         )
     # The newest reaction of each sender wins, whatever order they arrive or are replayed in:
     # the time of each sender's last reaction (or removal) is kept beside the emoji.
@@ -353,13 +367,19 @@ def reaction_apply(*, client: Client, event: ReactionEvent, received_at: datetim
 
 def edit_apply(*, client: Client, event: EditEvent, received_at: datetime) -> bool:
     """Replace a message's text, keeping the previous text in its history."""
-    message = Message.objects.select_for_update().filter(
-        client=client, external_id=event.target_id[:255]
-    ).first()
+    message = (
+        Message.objects.select_for_update()
+        .filter(client=client, external_id=event.target_id[:255])
+        .first()
+    )
     if message is None:
         data = {"text": event.new_text, "timestamp": _iso(event.timestamp)}
         return _pending_store(
-            client=client, target_id=event.target_id, kind="edit", data=data, received_at=received_at
+            client=client,
+            target_id=event.target_id,
+            kind="edit",
+            data=data,
+            received_at=received_at,
         )
     if message.text == event.new_text:
         return False
@@ -375,7 +395,11 @@ def delete_apply(*, client: Client, event: DeleteEvent, received_at: datetime) -
     if message is None:
         data = {"timestamp": _iso(event.timestamp)}
         return _pending_store(
-            client=client, target_id=event.target_id, kind="delete", data=data, received_at=received_at
+            client=client,
+            target_id=event.target_id,
+            kind="delete",
+            data=data,
+            received_at=received_at,
         )
     moment = event.timestamp or received_at
     changed = Message.objects.filter(pk=message.pk, is_deleted=False).update(
@@ -432,7 +456,10 @@ def pending_apply(*, client: Client, message: Message) -> None:
             edit_apply(
                 client=client,
                 event=EditEvent(
-                    client_key="", target_id=message.external_id, new_text=data.get("text", ""), timestamp=when
+                    client_key="",
+                    target_id=message.external_id,
+                    new_text=data.get("text", ""),
+                    timestamp=when,
                 ),
                 received_at=received_at,
             )

@@ -70,7 +70,9 @@ def events_reprocess(
         summary[SKIPPED_REJECTED] += len(chunk) - len(replayable)
         # No parsed result: the processor re-parses the stored body (and, for an event stored
         # without a client, tries to identify it again). One transaction per chunk.
-        summary.update(processor.process_batch([(event, None) for event in replayable]) if replayable else [])
+        summary.update(
+            processor.process_batch([(event, None) for event in replayable]) if replayable else []
+        )
         done += len(chunk)
         if progress is not None:
             progress(done)

@@ -14,7 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from webhook.models import Chat, Client, ContactStats, Message, MessageStats, RealTimeStats, WebhookEvent
+from webhook.models import (
+    Chat,
+    Client,
+    ContactStats,
+    Message,
+    MessageStats,
+    RealTimeStats,
+    WebhookEvent,
+)
 
 STEP_COUNTERS = {"delivered": "delivered", "read": "read", "failed": "failed"}
 ACTIVE_WINDOW = timedelta(minutes=15)
@@ -31,7 +39,11 @@ def _type_column(message_type: str) -> str:
 def _bucket(client_id: int, moment: datetime) -> int:
     """The MessageStats row of a client's hour, created when missing (race-safe)."""
     period = period_of(moment)
-    row = MessageStats.objects.filter(client_id=client_id, period_start=period).values_list("pk", flat=True).first()
+    row = (
+        MessageStats.objects.filter(client_id=client_id, period_start=period)
+        .values_list("pk", flat=True)
+        .first()
+    )
     if row is not None:
         return row
     try:
@@ -76,7 +88,10 @@ class StatsAccumulator:
         by_chat: dict[int, list[Message]] = {}
         for m in self.messages:
             by_chat.setdefault(m.chat_id, []).append(m)
-        chats = {c.pk: c for c in Chat.objects.select_for_update().filter(pk__in=list(by_chat)).order_by("pk")}
+        chats = {
+            c.pk: c
+            for c in Chat.objects.select_for_update().filter(pk__in=list(by_chat)).order_by("pk")
+        }
         contacts = _contact_rows(chats)
         chat_rows, contact_rows = [], []
         for chat_id, batch in sorted(by_chat.items()):
@@ -91,7 +106,9 @@ class StatsAccumulator:
             contact.total += len(batch)
             contact.sent += sum(1 for m in batch if m.from_me)
             contact.received += sum(1 for m in batch if not m.from_me)
-            contact.first_message_at = min(filter(None, (contact.first_message_at, batch[0].timestamp)))
+            contact.first_message_at = min(
+                filter(None, (contact.first_message_at, batch[0].timestamp))
+            )
             contact.last_message_at = max(filter(None, (contact.last_message_at, newest.timestamp)))
             if previous_last is None or batch[0].timestamp >= previous_last:
                 _extend_responses(contact, batch)
@@ -104,17 +121,34 @@ class StatsAccumulator:
 
 
 CONTACT_FIELDS = [
-    "total", "received", "sent", "first_message_at", "last_message_at", "responses",
-    "response_seconds_total", "first_response_seconds", "waiting_since",
+    "total",
+    "received",
+    "sent",
+    "first_message_at",
+    "last_message_at",
+    "responses",
+    "response_seconds_total",
+    "first_response_seconds",
+    "waiting_since",
 ]
 
 
 def _contact_rows(chats: dict[int, Chat]) -> dict[int, ContactStats]:
-    rows = {c.chat_id: c for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))}
-    missing = [ContactStats(client_id=chat.client_id, chat_id=pk) for pk, chat in chats.items() if pk not in rows]
+    rows = {
+        c.chat_id: c
+        for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))
+    }
+    missing = [
+        ContactStats(client_id=chat.client_id, chat_id=pk)
+        for pk, chat in chats.items()
+        if pk not in rows
+    ]
     if missing:
         ContactStats.objects.bulk_create(missing, ignore_conflicts=True)
-        rows = {c.chat_id: c for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))}
+        rows = {
+            c.chat_id: c
+            for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))
+        }
     return rows
 
 
@@ -127,7 +161,8 @@ def update_rows(model, rows: list, fields: list[str]) -> None:
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+    # Names come from the model's own metadata, values are parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in columns),
         quote(meta.pk.column),
@@ -158,7 +193,11 @@ def responses_from_rows(chat: Chat) -> dict:
     """Response figures of a chat computed from its messages in time order."""
     waiting: datetime | None = None
     responses, total, first = 0, 0.0, None
-    rows = Message.objects.filter(chat=chat).order_by("timestamp", "pk").values_list("timestamp", "from_me")
+    rows = (
+        Message.objects.filter(chat=chat)
+        .order_by("timestamp", "pk")
+        .values_list("timestamp", "from_me")
+    )
     for moment, from_me in rows:
         if not from_me:
             waiting = waiting or moment
@@ -205,12 +244,16 @@ def realtime_refresh(*, client: Client, now: datetime | None = None) -> RealTime
     now = now or timezone.now()
     row = realtime_row(client)
     chats = Chat.objects.filter(client=client)
-    recent = Message.objects.filter(client=client, timestamp__gte=now - timedelta(minutes=5)).count()
+    recent = Message.objects.filter(
+        client=client, timestamp__gte=now - timedelta(minutes=5)
+    ).count()
     contact = ContactStats.objects.filter(client=client).aggregate(
         waiting=Count("pk", filter=Q(waiting_since__isnull=False)),
         first=Avg("first_response_seconds"),
     )
-    last_events = WebhookEvent.objects.filter(client=client, processing_ms__isnull=False).order_by("-id")[:200]
+    last_events = WebhookEvent.objects.filter(client=client, processing_ms__isnull=False).order_by(
+        "-id"
+    )[:200]
     processing = [ms for ms in last_events.values_list("processing_ms", flat=True)]
     RealTimeStats.objects.filter(pk=row.pk).update(
         active_chats=chats.filter(last_message_at__gte=now - ACTIVE_WINDOW).count(),
@@ -239,7 +282,8 @@ def stats_rebuild(*, client: Client) -> None:
                 if value is not None:
                     counts[column] = counts.get(column, 0) + 1
         MessageStats.objects.bulk_create(
-            MessageStats(client=client, period_start=period, **counts) for period, counts in buckets.items()
+            MessageStats(client=client, period_start=period, **counts)
+            for period, counts in buckets.items()
         )
         ContactStats.objects.filter(client=client).delete()
         for chat in Chat.objects.filter(client=client):

@@ -64,8 +64,16 @@ def flask_app(django_db_setup, django_db_blocker):
 def _django_post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> Reply:
     from django.test import Client as HttpClient
 
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k.lower() != "content-type"}
-    extra.update({"REMOTE_ADDR": headers.get("_remote_addr", "127.0.0.1")} if "_remote_addr" in headers else {})
+    extra = {
+        f"HTTP_{k.upper().replace('-', '_')}": v
+        for k, v in headers.items()
+        if k.lower() != "content-type"
+    }
+    extra.update(
+        {"REMOTE_ADDR": headers.get("_remote_addr", "127.0.0.1")}
+        if "_remote_addr" in headers
+        else {}
+    )
     extra.pop("HTTP__REMOTE_ADDR", None)
     response = HttpClient().generic(
         "POST",
@@ -74,7 +82,9 @@ def _django_post(path: str, body: bytes, headers: dict[str, str], query: str = "
         content_type=headers.get("content-type", "application/json"),
         **extra,
     )
-    return Reply(response.status_code, _decode(response.content), dict(response.headers), response.content)
+    return Reply(
+        response.status_code, _decode(response.content), dict(response.headers), response.content
+    )
 
 
 def _decode(content: bytes) -> Any:
@@ -93,8 +103,12 @@ def server(request) -> str:
 def post(server, request, db) -> Callable[..., Reply]:
     """post(body, headers=None, path="/webhook/", query="") through the server under test."""
 
-    def send(body: bytes | dict | str, headers: dict[str, str] | None = None, path: str = "/webhook/",
-             query: str = "") -> Reply:
+    def send(
+        body: bytes | dict | str,
+        headers: dict[str, str] | None = None,
+        path: str = "/webhook/",
+        query: str = "",
+    ) -> Reply:
         if isinstance(body, dict):
             body = json.dumps(body, ensure_ascii=False).encode()
         elif isinstance(body, str):
@@ -108,7 +122,9 @@ def post(server, request, db) -> Callable[..., Reply]:
         response = app.test_client().post(
             flask_path, data=body, headers=headers, query_string=query, environ_base=environ
         )
-        return Reply(response.status_code, _decode(response.data), dict(response.headers), response.data)
+        return Reply(
+            response.status_code, _decode(response.data), dict(response.headers), response.data
+        )
 
     return send
 

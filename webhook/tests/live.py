@@ -106,7 +106,9 @@ class TcpProxy:
 
 
 class LiveReceiver:
-    def __init__(self, workdir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self, workdir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None
+    ):
         self.workdir = workdir
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -142,7 +144,9 @@ class LiveReceiver:
         self.token = self._run([sys.executable, "-c", code]).strip().splitlines()[-1]
 
     def _run(self, command: list[str]) -> str:
-        done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{command} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
@@ -150,9 +154,22 @@ class LiveReceiver:
     def start(self, timeout: float = 30) -> None:
         log = open(self.workdir / f"server-{self.port}.log", "ab")  # noqa: SIM115 - kept for the process
         self.process = subprocess.Popen(
-            [sys.executable, "servidor_webhook_local.py", "--no-tunnel", "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", "8"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True,
+            [
+                sys.executable,
+                "servidor_webhook_local.py",
+                "--no-tunnel",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                "8",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -28,8 +28,17 @@ from webhook.tests.helpers import all_fixtures, fixture_bytes
 pytestmark = pytest.mark.django_db
 EVOLUTION_KEY = "EVO-FAKE-APIKEY-0000"
 SCRIPT = "<script>alert(1)</script>"
-MODELS = [Client, WebhookEvent, Chat, Sender, Message, PendingUpdate, MessageStats, ContactStats,
-          RealTimeStats]
+MODELS = [
+    Client,
+    WebhookEvent,
+    Chat,
+    Sender,
+    Message,
+    PendingUpdate,
+    MessageStats,
+    ContactStats,
+    RealTimeStats,
+]
 
 
 def _url(model, view: str, *args) -> str:
@@ -41,7 +50,9 @@ def workload(make_client) -> Client:
     """Every Evolution fixture received for real: rows in every table."""
     client = make_client("loja-centro", name="Loja Centro", webhook_token=EVOLUTION_KEY)
     for family, name in all_fixtures("evolution"):
-        reply = receive(InboundRequest(body=fixture_bytes(family, name), headers={"apikey": EVOLUTION_KEY}))
+        reply = receive(
+            InboundRequest(body=fixture_bytes(family, name), headers={"apikey": EVOLUTION_KEY})
+        )
         assert reply.body["status"] in ("processed", "ignored", "duplicate"), (name, reply.body)
     for model in MODELS:
         assert model.objects.exists(), model
@@ -82,11 +93,15 @@ def test_changelists_show_the_data(admin_client, workload):
     html = admin_client.get(_url(Message, "changelist")).content.decode()
     assert "Olá! Quero saber o preço" in html
     assert "Maria Souza" in html
-    html = admin_client.get(_url(Message, "changelist"), {"q": message.external_id}).content.decode()
+    html = admin_client.get(
+        _url(Message, "changelist"), {"q": message.external_id}
+    ).content.decode()
     assert html.count("/change/") >= 1 and "Olá! Quero saber o preço" in html
     html = admin_client.get(_url(Message, "changelist"), {"type__exact": "image"}).content.decode()
     assert "Olá! Quero saber o preço" not in html
-    html = admin_client.get(_url(WebhookEvent, "changelist"), {"status__exact": "ignored"}).content.decode()
+    html = admin_client.get(
+        _url(WebhookEvent, "changelist"), {"status__exact": "ignored"}
+    ).content.decode()
     assert "groups.upsert" in html and "messages.upsert" not in html
     html = admin_client.get(_url(Chat, "changelist")).content.decode()
     assert "5511987654321@s.whatsapp.net" in html
@@ -115,8 +130,11 @@ def test_event_page_escapes_raw_body_and_headers(admin_client, sample_client):
 
 def test_event_page_shows_non_json_body_as_text(admin_client, sample_client):
     event = WebhookEvent.objects.create(
-        delivery_id=uuid.uuid4().hex, received_at=timezone.now(), body='{"broken": <b>',
-        status=WebhookEvent.Status.REJECTED, client=sample_client,
+        delivery_id=uuid.uuid4().hex,
+        received_at=timezone.now(),
+        body='{"broken": <b>',
+        status=WebhookEvent.Status.REJECTED,
+        client=sample_client,
     )
     html = admin_client.get(_url(WebhookEvent, "change", event.pk)).content.decode()
     assert "{&quot;broken&quot;: &lt;b&gt;</pre>" in html
@@ -185,5 +203,7 @@ def test_client_token_is_masked_in_list_and_can_be_regenerated(admin_client, sam
     assert sample_client.webhook_token != old and len(sample_client.webhook_token) >= 40
     body = json.dumps(sample_payload(message_id="after_rotation")).encode()
     refused = receive(InboundRequest(body=body, headers={"x-webhook-token": old}))
-    accepted = receive(InboundRequest(body=body, headers={"x-webhook-token": sample_client.webhook_token}))
+    accepted = receive(
+        InboundRequest(body=body, headers={"x-webhook-token": sample_client.webhook_token})
+    )
     assert (refused.status, accepted.status) == (401, 200)

@@ -28,8 +28,14 @@ def run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def stored_event(*, status: str, client=None, client_key: str = "test_instance",
-                 received_at: datetime | None = None, **payload_fields) -> WebhookEvent:
+def stored_event(
+    *,
+    status: str,
+    client=None,
+    client_key: str = "test_instance",
+    received_at: datetime | None = None,
+    **payload_fields,
+) -> WebhookEvent:
     """A delivery as ingest stores it, left in ``status`` (e.g. failed by an old parser bug)."""
     payload = sample_payload(instance_id=client_key, **payload_fields)
     return WebhookEvent.objects.create(
@@ -59,7 +65,11 @@ def test_reprocess_failed_replays_and_is_idempotent(sample_client):
     assert event.error == ""
     assert event.attempts == 1
     message = Message.objects.get(external_id="replay_1")
-    assert (message.text, message.webhook_event_id, message.client_id) == ("Oi", event.pk, sample_client.pk)
+    assert (message.text, message.webhook_event_id, message.client_id) == (
+        "Oi",
+        event.pk,
+        sample_client.pk,
+    )
     assert "processado" in out and "1" in out
     assert "Reprocessando" in err  # the progress bar goes to stderr
 
@@ -85,10 +95,18 @@ def test_reprocess_ids_selects_only_those(sample_client):
 
 
 def test_reprocess_since_selects_recent_events(sample_client):
-    old = stored_event(status="failed", client=sample_client, message_id="old",
-                       received_at=datetime(2024, 1, 1, tzinfo=UTC))
-    recent = stored_event(status="failed", client=sample_client, message_id="recent",
-                          received_at=datetime(2025, 6, 1, tzinfo=UTC))
+    old = stored_event(
+        status="failed",
+        client=sample_client,
+        message_id="old",
+        received_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    recent = stored_event(
+        status="failed",
+        client=sample_client,
+        message_id="recent",
+        received_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
 
     run("webhook_reprocess", "--since", "2025-01-01T00:00:00-03:00")
 
@@ -99,10 +117,18 @@ def test_reprocess_since_selects_recent_events(sample_client):
 
 
 def test_reprocess_since_accepts_a_date_and_combines_with_status(sample_client):
-    stored_event(status="failed", client=sample_client, message_id="f",
-                 received_at=datetime(2025, 6, 1, tzinfo=UTC))
-    stored_event(status="ignored", client=sample_client, message_id="i",
-                 received_at=datetime(2025, 6, 1, tzinfo=UTC))
+    stored_event(
+        status="failed",
+        client=sample_client,
+        message_id="f",
+        received_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+    stored_event(
+        status="ignored",
+        client=sample_client,
+        message_id="i",
+        received_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
 
     run("webhook_reprocess", "--failed", "--since", "2025-05-31")
 
@@ -164,7 +190,9 @@ def _mixed_workload(make_client):
     evolution = make_client("loja-centro", webhook_token=EVOLUTION_KEY)
     sample = make_client("test_instance")
     for family, name in reversed(all_fixtures("evolution")):
-        reply = receive(InboundRequest(body=fixture_bytes(family, name), headers={"apikey": EVOLUTION_KEY}))
+        reply = receive(
+            InboundRequest(body=fixture_bytes(family, name), headers={"apikey": EVOLUTION_KEY})
+        )
         assert reply.status == 200, (name, reply.body)
         assert reply.body["status"] in ("processed", "ignored", "duplicate"), (name, reply.body)
     moments = [1_700_000_000, 1_700_000_300, 1_700_007_200, 1_700_000_100, 1_700_090_000]
@@ -173,7 +201,9 @@ def _mixed_workload(make_client):
         payload["messageTimestamp"] = str(moment)
         payload["key"]["fromMe"] = number % 2 == 1
         body = json.dumps(payload).encode()
-        reply = receive(InboundRequest(body=body, headers={"x-webhook-token": sample.webhook_token}))
+        reply = receive(
+            InboundRequest(body=body, headers={"x-webhook-token": sample.webhook_token})
+        )
         assert (reply.status, reply.body["status"]) == (200, "processed"), reply.body
     return evolution, sample
 
@@ -181,9 +211,11 @@ def _mixed_workload(make_client):
 def _stats_snapshot() -> tuple[list, list, list]:
     message_stats = list(MessageStats.objects.order_by("client_id", "period_start").values())
     contact_stats = list(ContactStats.objects.order_by("chat_id").values())
-    chats = list(Chat.objects.order_by("pk").values(
-        "pk", "message_count", "last_message_at", "last_message_from_me"
-    ))
+    chats = list(
+        Chat.objects.order_by("pk").values(
+            "pk", "message_count", "last_message_at", "last_message_from_me"
+        )
+    )
     for row in message_stats + contact_stats:
         row.pop("id")
     return message_stats, contact_stats, chats
@@ -206,8 +238,9 @@ def test_rebuild_stats_repairs_wrong_values_of_one_client(make_client):
     before = _stats_snapshot()
     MessageStats.objects.filter(client=sample).update(total=999)
     ContactStats.objects.filter(client=sample).delete()
-    Chat.objects.filter(client=sample).update(message_count=0, last_message_at=None,
-                                              last_message_from_me=True)
+    Chat.objects.filter(client=sample).update(
+        message_count=0, last_message_at=None, last_message_from_me=True
+    )
     MessageStats.objects.filter(client=evolution).update(total=555)  # not rebuilt below
 
     run("webhook_rebuild_stats", "--client", "test_instance")

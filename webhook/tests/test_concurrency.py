@@ -28,7 +28,9 @@ def _deliver_concurrently(bodies: list[bytes], token: str) -> list[ingest.Ingest
         try:
             barrier.wait(timeout=30)
             return ingest.receive(
-                ingest.InboundRequest(body=body, headers={"x-webhook-token": token}, remote_addr="127.0.0.1")
+                ingest.InboundRequest(
+                    body=body, headers={"x-webhook-token": token}, remote_addr="127.0.0.1"
+                )
             )
         finally:
             connections.close_all()
@@ -63,7 +65,9 @@ def test_fifty_concurrent_deliveries_store_one_message(sample_client, memory_db_
     body = json.dumps(sample_payload(message_id="concorrente-1")).encode()
     responses = _deliver_concurrently([body] * DELIVERIES, sample_client.webhook_token)
 
-    assert all(200 <= r.status < 300 for r in responses), [r.body for r in responses if r.status >= 300]
+    assert all(200 <= r.status < 300 for r in responses), [
+        r.body for r in responses if r.status >= 300
+    ]
     assert Message.objects.filter(external_id="concorrente-1").count() == 1
     statuses = list(WebhookEvent.objects.values_list("status", flat=True))
     assert len(statuses) == DELIVERIES
@@ -89,7 +93,9 @@ def test_concurrent_identical_statuses_apply_once(make_client):
     message = Message.objects.get(external_id="nossa-1")
     assert message.status == "read"
     assert message.delivered_at is not None and message.read_at is not None
-    statuses = list(WebhookEvent.objects.exclude(event_type="message").values_list("status", flat=True))
+    statuses = list(
+        WebhookEvent.objects.exclude(event_type="message").values_list("status", flat=True)
+    )
     # Whichever order they ran in: the first READ and possibly the first DELIVERY (filling in
     # delivered_at) changed something; every other copy was a duplicate.
     assert 1 <= statuses.count("processed") <= 2

@@ -20,7 +20,8 @@ from webhook.sample import sample_payload
 from webhook.tests.live import LiveReceiver, TcpProxy, postgres_database, postgres_url
 
 needs_postgres = pytest.mark.skipif(
-    postgres_url() is None, reason="needs DATABASE_URL pointing at PostgreSQL (CI's second pass sets it)"
+    postgres_url() is None,
+    reason="needs DATABASE_URL pointing at PostgreSQL (CI's second pass sets it)",
 )
 
 
@@ -43,7 +44,9 @@ def postgres_receiver(tmp_path):
     target = urlsplit(url)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
     proxy.start()
-    proxied = urlunsplit(target._replace(netloc=f"{target.username or 'postgres'}@127.0.0.1:{proxy.port}"))
+    proxied = urlunsplit(
+        target._replace(netloc=f"{target.username or 'postgres'}@127.0.0.1:{proxy.port}")
+    )
     receiver = LiveReceiver(tmp_path, database_url=proxied, env={"WEBHOOK_DB_CONNECT_TIMEOUT": "2"})
     receiver._direct_url = url
     receiver.prepare()
@@ -88,7 +91,8 @@ def test_every_acknowledged_delivery_survives_a_kill_9(sqlite_receiver):
     )
     assert stored == len(acked)
     applied = receiver.wait_for(
-        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})", len(acked)  # noqa: S608
+        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})",
+        len(acked),  # noqa: S608
     )
     assert applied == len(acked), receiver.log()[-3000:]
 
@@ -111,10 +115,14 @@ def _outage_then_recovery(receiver, take_down, bring_back) -> None:
     bring_back()
     quoted = ",".join(f"'{i}'" for i in ids)
     applied = receiver.wait_for(
-        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})", len(ids), timeout=40  # noqa: S608
+        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})",
+        len(ids),
+        timeout=40,  # noqa: S608
     )
     assert applied == len(ids), receiver.log()[-3000:]
-    events = receiver.scalar(f"SELECT count(*) FROM webhook_webhookevent WHERE {_any_id_in_body(ids)}")  # noqa: S608
+    events = receiver.scalar(
+        f"SELECT count(*) FROM webhook_webhookevent WHERE {_any_id_in_body(ids)}"
+    )  # noqa: S608
     assert events == len(ids)  # every spooled delivery arrived exactly once
     assert not list((receiver.workdir / "spool").glob("*.jsonl"))
 
@@ -165,6 +173,7 @@ def test_postgres_kill_9_loses_nothing_acknowledged(postgres_receiver):
     receiver.start()
     quoted = ",".join(f"'{i}'" for i in acked)
     applied = receiver.wait_for(
-        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})", len(acked)  # noqa: S608
+        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})",
+        len(acked),  # noqa: S608
     )
     assert applied == len(acked), receiver.log()[-3000:]

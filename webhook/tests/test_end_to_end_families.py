@@ -2526,7 +2526,10 @@ def test_lid_and_phone_are_one_sender(send, name, lid, phone, person, phone_firs
         assert send("evolution", body).body["status"] == "processed"
     sender = Sender.objects.get()
     assert {sender.sender_id, sender.alt_id} == {lid, phone}
-    assert (sender.sender_id, sender.alt_id) == (phone, lid)  # the phone is primary, whatever came first
+    assert (sender.sender_id, sender.alt_id) == (
+        phone,
+        lid,
+    )  # the phone is primary, whatever came first
     assert sender.name == person
     for key in (lid, phone):
         assert Sender.objects.filter(Q(sender_id=key) | Q(alt_id=key)).get() == sender

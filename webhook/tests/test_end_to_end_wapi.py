@@ -58,11 +58,38 @@ def send(post, wapi_client):
 # --- Messages ----------------------------------------------------------------------------------
 
 MESSAGE_FIELDS = (
-    "external_id", "type", "subtype", "text", "from_me", "status", "quoted_id", "forwarded",
-    "timestamp", "timestamp_estimated", "family", "chat", "sender", "media_url", "media_id",
-    "media_mimetype", "media_sha256", "media_size", "media_file_name", "media_duration",
-    "media_width", "media_height", "is_voice", "latitude", "longitude", "location_name",
-    "location_address", "contacts", "reactions", "is_deleted", "sent_at", "delivered_at",
+    "external_id",
+    "type",
+    "subtype",
+    "text",
+    "from_me",
+    "status",
+    "quoted_id",
+    "forwarded",
+    "timestamp",
+    "timestamp_estimated",
+    "family",
+    "chat",
+    "sender",
+    "media_url",
+    "media_id",
+    "media_mimetype",
+    "media_sha256",
+    "media_size",
+    "media_file_name",
+    "media_duration",
+    "media_width",
+    "media_height",
+    "is_voice",
+    "latitude",
+    "longitude",
+    "location_name",
+    "location_address",
+    "contacts",
+    "reactions",
+    "is_deleted",
+    "sent_at",
+    "delivered_at",
     "read_at",
 )
 
@@ -89,14 +116,39 @@ def media_of(name: str, *path: str) -> dict[str, Any]:
 
 def expected_row(external_id: str, when: datetime, **fields: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "external_id": external_id, "type": "text", "subtype": "", "text": "", "from_me": False,
-        "status": "", "quoted_id": "", "forwarded": False, "timestamp": when,
-        "timestamp_estimated": False, "family": "wapi", "chat": (ANA, False), "sender": ANA,
-        "media_url": "", "media_id": "", "media_mimetype": "", "media_sha256": "",
-        "media_size": None, "media_file_name": "", "media_duration": None, "media_width": None,
-        "media_height": None, "is_voice": False, "latitude": None, "longitude": None,
-        "location_name": "", "location_address": "", "contacts": [], "reactions": {},
-        "is_deleted": False, "sent_at": None, "delivered_at": None, "read_at": None,
+        "external_id": external_id,
+        "type": "text",
+        "subtype": "",
+        "text": "",
+        "from_me": False,
+        "status": "",
+        "quoted_id": "",
+        "forwarded": False,
+        "timestamp": when,
+        "timestamp_estimated": False,
+        "family": "wapi",
+        "chat": (ANA, False),
+        "sender": ANA,
+        "media_url": "",
+        "media_id": "",
+        "media_mimetype": "",
+        "media_sha256": "",
+        "media_size": None,
+        "media_file_name": "",
+        "media_duration": None,
+        "media_width": None,
+        "media_height": None,
+        "is_voice": False,
+        "latitude": None,
+        "longitude": None,
+        "location_name": "",
+        "location_address": "",
+        "contacts": [],
+        "reactions": {},
+        "is_deleted": False,
+        "sent_at": None,
+        "delivered_at": None,
+        "read_at": None,
     }
     unknown = set(fields) - set(values)
     assert not unknown, unknown
@@ -122,53 +174,99 @@ def contact(display_name: str, card: str) -> dict[str, Any]:
 
 MESSAGE_ROWS: dict[str, Any] = {
     "text": lambda: expected_row(
-        "3AC9F4D1B28E7A60B101", at(7, 11, 40), subtype="conversation",
+        "3AC9F4D1B28E7A60B101",
+        at(7, 11, 40),
+        subtype="conversation",
         text="Olá! Quero saber o preço do bolo de cenoura com cobertura de chocolate 😊",
     ),
     "extended_text_reply": lambda: expected_row(
-        "3AC9F4D1B28E7A60B102", at(7, 8, 50), subtype="extendedTextMessage",
-        text="Oba! Muito obrigada 😍 Vocês entregam no sábado também?", quoted_id=OUT_TEXT,
+        "3AC9F4D1B28E7A60B102",
+        at(7, 8, 50),
+        subtype="extendedTextMessage",
+        text="Oba! Muito obrigada 😍 Vocês entregam no sábado também?",
+        quoted_id=OUT_TEXT,
     ),
     "image": lambda: expected_row(
-        "3AC9F4D1B28E7A60B103", at(7, 13, 20), type="image", subtype="imageMessage",
-        text="Olha como ficou a mesa da festa! 🎉🎂", media_width=1200, media_height=1600,
+        "3AC9F4D1B28E7A60B103",
+        at(7, 13, 20),
+        type="image",
+        subtype="imageMessage",
+        text="Olha como ficou a mesa da festa! 🎉🎂",
+        media_width=1200,
+        media_height=1600,
         **media_of("image", "imageMessage"),
     ),
     "video": lambda: expected_row(
-        "3AC9F4D1B28E7A60B104", at(7, 15, 0), type="video", subtype="videoMessage",
-        text="Vídeo do parabéns 🎥 ficou lindo!", media_duration=14, media_width=480,
-        media_height=848, **media_of("video", "videoMessage"),
+        "3AC9F4D1B28E7A60B104",
+        at(7, 15, 0),
+        type="video",
+        subtype="videoMessage",
+        text="Vídeo do parabéns 🎥 ficou lindo!",
+        media_duration=14,
+        media_width=480,
+        media_height=848,
+        **media_of("video", "videoMessage"),
     ),
     "audio": lambda: expected_row(
-        "3AC9F4D1B28E7A60B105", at(7, 16, 40), type="audio", subtype="audioMessage",
-        media_duration=185, is_voice=False, **media_of("audio", "audioMessage"),
+        "3AC9F4D1B28E7A60B105",
+        at(7, 16, 40),
+        type="audio",
+        subtype="audioMessage",
+        media_duration=185,
+        is_voice=False,
+        **media_of("audio", "audioMessage"),
     ),
     "voice": lambda: expected_row(
-        "3AC9F4D1B28E7A60B106", at(7, 18, 20), type="audio", subtype="audioMessage",
-        media_duration=9, is_voice=True, **media_of("voice", "audioMessage"),
+        "3AC9F4D1B28E7A60B106",
+        at(7, 18, 20),
+        type="audio",
+        subtype="audioMessage",
+        media_duration=9,
+        is_voice=True,
+        **media_of("voice", "audioMessage"),
     ),
     "document": lambda: expected_row(
-        "3AC9F4D1B28E7A60B107", at(7, 20, 0), type="document", subtype="documentMessage",
-        text="Segue o comprovante do Pix 📄", media_file_name="Comprovante_Pix_Março.pdf",
+        "3AC9F4D1B28E7A60B107",
+        at(7, 20, 0),
+        type="document",
+        subtype="documentMessage",
+        text="Segue o comprovante do Pix 📄",
+        media_file_name="Comprovante_Pix_Março.pdf",
         **media_of("document", "documentWithCaptionMessage", "message", "documentMessage"),
     ),
     "sticker": lambda: expected_row(
-        "3AC9F4D1B28E7A60B108", at(7, 21, 40), type="sticker", subtype="stickerMessage",
-        media_width=512, media_height=512, **media_of("sticker", "stickerMessage"),
+        "3AC9F4D1B28E7A60B108",
+        at(7, 21, 40),
+        type="sticker",
+        subtype="stickerMessage",
+        media_width=512,
+        media_height=512,
+        **media_of("sticker", "stickerMessage"),
     ),
     "location": lambda: expected_row(
-        "3AC9F4D1B28E7A60B109", at(7, 23, 20), type="location", subtype="locationMessage",
-        text="Museu de Arte de São Paulo", latitude=-23.5613496, longitude=-46.6560501,
+        "3AC9F4D1B28E7A60B109",
+        at(7, 23, 20),
+        type="location",
+        subtype="locationMessage",
+        text="Museu de Arte de São Paulo",
+        latitude=-23.5613496,
+        longitude=-46.6560501,
         location_name="Museu de Arte de São Paulo",
         location_address="Av. Paulista, 1578 - Bela Vista, São Paulo - SP, 01310-200",
     ),
     "contact": lambda: expected_row(
-        "3AC9F4D1B28E7A60B10A", at(7, 25, 0), type="contact", subtype="contactMessage",
+        "3AC9F4D1B28E7A60B10A",
+        at(7, 25, 0),
+        type="contact",
+        subtype="contactMessage",
         text="José Antônio Pereira",
         contacts=[contact("José Antônio Pereira", vcard("contact"))],
     ),
     "contacts_array": lambda: expected_row(
-        "3AC9F4D1B28E7A60B10B", at(7, 26, 40), type="contact", subtype="contactsArrayMessage",
+        "3AC9F4D1B28E7A60B10B",
+        at(7, 26, 40),
+        type="contact",
+        subtype="contactsArrayMessage",
         text="2 contatos",
         contacts=[
             contact("Lúcia Araújo 🌻", vcard("contacts_array", 0)),
@@ -176,31 +274,52 @@ MESSAGE_ROWS: dict[str, Any] = {
         ],
     ),
     "group_text": lambda: expected_row(
-        "3AC9F4D1B28E7A60B10E", at(7, 28, 20), subtype="conversation", chat=(GROUP, True),
+        "3AC9F4D1B28E7A60B10E",
+        at(7, 28, 20),
+        subtype="conversation",
+        chat=(GROUP, True),
         sender=MARIA,
         text="Bom dia, pessoal! ☀️ Quem confirma o almoço de domingo na casa da vó? 🍗",
     ),
     "ephemeral_text": lambda: expected_row(
-        "3AC9F4D1B28E7A60B10F", at(7, 30, 0), subtype="extendedTextMessage",
+        "3AC9F4D1B28E7A60B10F",
+        at(7, 30, 0),
+        subtype="extendedTextMessage",
         text="Essa mensagem some em 7 dias ⏳ mas o endereço é Rua das Acácias, 120.",
     ),
     "view_once_image": lambda: expected_row(
-        "3AC9F4D1B28E7A60B110", at(7, 31, 40), type="image", subtype="imageMessage",
-        text="Só uma vez 👀", media_width=960, media_height=1280,
+        "3AC9F4D1B28E7A60B110",
+        at(7, 31, 40),
+        type="image",
+        subtype="imageMessage",
+        text="Só uma vez 👀",
+        media_width=960,
+        media_height=1280,
         **media_of("view_once_image", "viewOnceMessageV2", "message", "imageMessage"),
     ),
     "delivery": lambda: ours_row(
-        OUT_TEXT, at(7, 6, 40), subtype="extendedTextMessage",
+        OUT_TEXT,
+        at(7, 6, 40),
+        subtype="extendedTextMessage",
         text="Olá, Ana! Seu pedido nº 4821 saiu para entrega 🚚 Previsão: hoje até 18h.",
     ),
     "delivery_image": lambda: ours_row(
-        OUT_IMAGE, at(7, 33, 20), type="image", subtype="imageMessage",
-        text="Cardápio de Natal 🎄 encomendas até 20/12", media_width=1080, media_height=1350,
+        OUT_IMAGE,
+        at(7, 33, 20),
+        type="image",
+        subtype="imageMessage",
+        text="Cardápio de Natal 🎄 encomendas até 20/12",
+        media_width=1080,
+        media_height=1350,
         **media_of("delivery_image", "imageMessage"),
     ),
     "delivery_document": lambda: ours_row(
-        OUT_DOC, at(7, 35, 0), type="document", subtype="documentMessage",
-        media_file_name="Nota_Fiscal_4821.pdf", **media_of("delivery_document", "documentMessage"),
+        OUT_DOC,
+        at(7, 35, 0),
+        type="document",
+        subtype="documentMessage",
+        media_file_name="Nota_Fiscal_4821.pdf",
+        **media_of("delivery_document", "documentMessage"),
     ),
 }
 
@@ -216,7 +335,10 @@ def test_message_fixture_is_stored_with_every_field(send, wapi_client, name):
     assert message.webhook_event_id == reply.body["event_id"]
     event = WebhookEvent.objects.get(pk=reply.body["event_id"])
     assert (event.status, event.family, event.client_key, event.error) == (
-        "processed", "wapi", INSTANCE, ""
+        "processed",
+        "wapi",
+        INSTANCE,
+        "",
     )
     assert event.event_type == fixture("wapi", name)["event"]
 
@@ -226,9 +348,7 @@ def test_chats_and_senders_are_named_and_ours_is_me(send, wapi_client):
         send(name)
     chats = {c.chat_id: (c.name, c.is_group) for c in Chat.objects.filter(client=wapi_client)}
     assert chats == {ANA: (ANA_NAME, False), GROUP: ("", True)}
-    senders = {
-        s.sender_id: (s.name, s.is_me) for s in Sender.objects.filter(client=wapi_client)
-    }
+    senders = {s.sender_id: (s.name, s.is_me) for s in Sender.objects.filter(client=wapi_client)}
     assert senders == {ME: ("", True), ANA: (ANA_NAME, False), MARIA: (MARIA_NAME, False)}
 
 
@@ -293,7 +413,9 @@ def test_status_for_a_message_that_never_arrives_stays_pending(send):
     assert reply.body["status"] == "processed"
     pending = PendingUpdate.objects.get()
     assert (pending.target_id, pending.kind, pending.data["status"]) == (
-        NEVER_ARRIVES, "status", "delivered"
+        NEVER_ARRIVES,
+        "status",
+        "delivered",
     )
     assert send("status_unknown_message").body["status"] == "duplicate"
     assert PendingUpdate.objects.count() == 1
@@ -332,12 +454,16 @@ def test_connection_events_set_the_state(send, wapi_client):
     assert send("connected").body["status"] == "processed"
     state = realtime(wapi_client)
     assert (state.connection_state, state.connected_phone, state.connection_changed_at) == (
-        "open", ME, at(6, 50, 0)
+        "open",
+        ME,
+        at(6, 50, 0),
     )
     send("disconnected")
     state = realtime(wapi_client)
     assert (state.connection_state, state.connection_reason, state.connection_changed_at) == (
-        "closed", "Device has been disconnected", at(7, 40, 0)
+        "closed",
+        "Device has been disconnected",
+        at(7, 40, 0),
     )
     send("connected")  # an older report does not reopen it
     assert realtime(wapi_client).connection_state == "closed"
@@ -348,7 +474,9 @@ def test_qrcode_is_stored(send, wapi_client):
     assert send("qrcode").body["status"] == "processed"
     state = realtime(wapi_client)
     assert (state.last_qr_code, state.last_qr_image, state.last_qr_at) == (
-        payload["qrcode"], payload["base64"], at(6, 48, 20)
+        payload["qrcode"],
+        payload["base64"],
+        at(6, 48, 20),
     )
     assert state.connection_state == "qr_required"
     send("connected")
@@ -376,7 +504,10 @@ def test_unhandled_event_is_answered_and_stored_ignored(send, wapi_client):
     assert reply.body["status"] == "ignored"
     event = WebhookEvent.objects.get(pk=reply.body["event_id"])
     assert (event.status, event.family, event.event_type, event.client_id) == (
-        "ignored", "wapi", "webhookSomethingNew", wapi_client.pk
+        "ignored",
+        "wapi",
+        "webhookSomethingNew",
+        wapi_client.pk,
     )
     assert "webhookSomethingNew" in event.error
     assert json.loads(event.body)["data"]["label"] == "Cliente VIP ⭐"
@@ -396,12 +527,17 @@ def test_status_without_event_on_the_message_status_url_is_a_status(send):
     send("delivery")
     reply = send(without_event("status_read"), path="/webhook/message-status/")
     assert (reply.body["status"], reply.body["family"], reply.body["event_type"]) == (
-        "processed", "wapi", "webhookStatus"
+        "processed",
+        "wapi",
+        "webhookStatus",
     )
     # "read" without "delivered": both steps reached at the read time.
     assert statuses()[OUT_TEXT] == ("read", at(7, 6, 40), at(7, 8, 15), at(7, 8, 15))
     event = WebhookEvent.objects.get(pk=reply.body["event_id"])
-    assert (event.path.rstrip("/"), event.event_type) == ("/webhook/message-status", "webhookStatus")
+    assert (event.path.rstrip("/"), event.event_type) == (
+        "/webhook/message-status",
+        "webhookStatus",
+    )
 
 
 def test_message_without_event_on_the_received_and_delivery_urls(send):
@@ -442,7 +578,9 @@ def post_every_wapi_fixture(send) -> list[str]:
 
 def conversation_rows() -> dict[str, Any]:
     return {
-        "messages": {m.external_id: row(m) for m in Message.objects.select_related("chat", "sender")},
+        "messages": {
+            m.external_id: row(m) for m in Message.objects.select_related("chat", "sender")
+        },
         "pending": sorted(PendingUpdate.objects.values_list("target_id", "kind", "fingerprint")),
         "chats": sorted(Chat.objects.values_list("chat_id", "name", "is_group", "message_count")),
         "senders": sorted(Sender.objects.values_list("sender_id", "name", "is_me")),
@@ -502,15 +640,29 @@ SAMPLE_TEXT = {
     "readme_sample": "Mensagem de teste",
 }
 SAMPLE_TYPES = {
-    "image": "image", "video": "video", "audio": "audio", "document": "document",
-    "sticker": "sticker", "location": "location", "contact": "contact",
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "document": "document",
+    "sticker": "sticker",
+    "location": "location",
+    "contact": "contact",
 }
 SAMPLE_TIMES = {
-    "text": at(7, 56, 40), "image": at(7, 57, 40), "video": at(7, 58, 40),
-    "audio": at(7, 59, 40), "document": at(8, 0, 40), "sticker": at(8, 1, 40),
-    "location": at(8, 2, 40), "contact": at(8, 3, 40), "from_me_text": at(8, 4, 40),
-    "group_text": at(8, 5, 40), "cliente_id_only": at(8, 6, 40), "reply": at(8, 7, 40),
-    "ms_timestamp": at(8, 8, 40), "readme_sample": datetime(2022, 1, 1, tzinfo=UTC),
+    "text": at(7, 56, 40),
+    "image": at(7, 57, 40),
+    "video": at(7, 58, 40),
+    "audio": at(7, 59, 40),
+    "document": at(8, 0, 40),
+    "sticker": at(8, 1, 40),
+    "location": at(8, 2, 40),
+    "contact": at(8, 3, 40),
+    "from_me_text": at(8, 4, 40),
+    "group_text": at(8, 5, 40),
+    "cliente_id_only": at(8, 6, 40),
+    "reply": at(8, 7, 40),
+    "ms_timestamp": at(8, 8, 40),
+    "readme_sample": datetime(2022, 1, 1, tzinfo=UTC),
 }
 SAMPLE_ANA = "5511987654321@s.whatsapp.net"
 
@@ -534,7 +686,9 @@ def test_sample_fixture_is_stored(post, auth_headers, sample_client, name):
     assert message.family == "baileys_sample"
     event = WebhookEvent.objects.get(pk=reply.body["event_id"])
     assert (event.client_id, event.client_key, event.status) == (
-        sample_client.pk, "test_instance", "processed"
+        sample_client.pk,
+        "test_instance",
+        "processed",
     )
     if name in SAMPLE_TIMES:
         assert (message.timestamp, message.timestamp_estimated) == (SAMPLE_TIMES[name], False)
@@ -548,8 +702,14 @@ def test_sample_sender_chat_and_status(post, auth_headers, sample_client):
     for name in ("text", "from_me_text", "group_text", "reply"):
         post(fixture_bytes("baileys_sample", name), auth_headers)
     rows = {
-        m.external_id: (m.chat.chat_id, m.chat.is_group, m.sender.sender_id if m.sender else None,
-                        m.from_me, m.status, m.quoted_id)
+        m.external_id: (
+            m.chat.chat_id,
+            m.chat.is_group,
+            m.sender.sender_id if m.sender else None,
+            m.from_me,
+            m.status,
+            m.quoted_id,
+        )
         for m in Message.objects.select_related("chat", "sender")
     }
     assert rows == {
@@ -568,28 +728,39 @@ def test_sample_media_location_and_contact_fields(post, auth_headers, sample_cli
         post(fixture_bytes("baileys_sample", name), auth_headers)
     audio = Message.objects.get(type="audio")
     assert (audio.is_voice, audio.media_duration, audio.media_mimetype, audio.media_size) == (
-        True, 7, "audio/ogg; codecs=opus", 12045
+        True,
+        7,
+        "audio/ogg; codecs=opus",
+        12045,
     )
     document = Message.objects.get(type="document")
     assert (document.media_file_name, document.media_size) == ("Lista_de_convidados.xlsx", 19876)
     location = Message.objects.get(type="location")
     assert (location.latitude, location.longitude, location.location_name) == (
-        -22.9519, -43.2105, "Cristo Redentor"
+        -22.9519,
+        -43.2105,
+        "Cristo Redentor",
     )
     card = fixture("baileys_sample", "contact")["message"]["contactMessage"]["vcard"]
     assert Message.objects.get(type="contact").contacts == [
         {"display_name": "José Antônio Pereira", "vcard": card, "phones": []}
     ]
     sticker = Message.objects.get(type="sticker")
-    assert (sticker.media_mimetype, sticker.media_width, sticker.media_height) == ("image/webp", 512, 512)
+    assert (sticker.media_mimetype, sticker.media_width, sticker.media_height) == (
+        "image/webp",
+        512,
+        512,
+    )
 
 
 def test_cliente_id_identifies_the_client_without_instance_id(post, make_client, settings):
     settings.WEBHOOK_FALLBACK_CLIENT = False
     make_client("another_instance", name="Outra Loja")  # the fallback would pick the wrong one
     client = make_client("test_instance", name="Loja Teste")
-    reply = post(fixture_bytes("baileys_sample", "cliente_id_only"),
-                 {"x-webhook-token": client.webhook_token})
+    reply = post(
+        fixture_bytes("baileys_sample", "cliente_id_only"),
+        {"x-webhook-token": client.webhook_token},
+    )
     assert reply.status == 200, reply.body
     message = Message.objects.get()
     assert message.client.instance_id == "test_instance"

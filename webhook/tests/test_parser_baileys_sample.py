@@ -327,8 +327,16 @@ def test_path_event_does_not_change_the_result():
 
 @pytest.mark.parametrize(
     ("field", "bad"),
-    [("id", None), ("id", ""), ("id", "  "), ("id", ["X"]), ("id", True), ("remoteJid", None),
-     ("remoteJid", ""), ("remoteJid", {"jid": ANA})],
+    [
+        ("id", None),
+        ("id", ""),
+        ("id", "  "),
+        ("id", ["X"]),
+        ("id", True),
+        ("remoteJid", None),
+        ("remoteJid", ""),
+        ("remoteJid", {"jid": ANA}),
+    ],
 )
 def test_missing_or_invalid_key_fields_raise_payload_error(field, bad):
     payload = sample()
@@ -395,8 +403,13 @@ def test_wrapped_messages_are_unwrapped():
 
 
 def test_reaction_in_the_sample_shape_is_a_reaction_event():
-    reaction = {"reactionMessage": {"key": {"remoteJid": ANA, "fromMe": True, "id": FROM_ME_ID},
-                                    "text": "👍", "senderTimestampMs": "1764403700000"}}
+    reaction = {
+        "reactionMessage": {
+            "key": {"remoteJid": ANA, "fromMe": True, "id": FROM_ME_ID},
+            "text": "👍",
+            "senderTimestampMs": "1764403700000",
+        }
+    }
     payload = sample(message=reaction, msgContent=reaction)
     result = baileys_sample.parse(payload)
     assert result.event_type == "reaction"
@@ -419,7 +432,10 @@ def test_from_me_flag_as_string_and_number():
         payload["key"]["fromMe"] = value
         event = only_event(payload)
         assert (event.from_me, event.sender_id, event.sender_name, event.chat_name) == (
-            True, "", "", ""
+            True,
+            "",
+            "",
+            "",
         )
     payload = sample()
     payload["key"]["fromMe"] = "no"
@@ -453,7 +469,12 @@ def test_wrong_types_in_envelope_degrade():
     payload = sample("image")
     payload["message"]["imageMessage"].update(fileLength="grande", width=None, caption=None, url=3)
     event = only_event(payload)
-    assert (event.media.size, event.media.width, event.media.url, event.text) == (None, None, "3", "")
+    assert (event.media.size, event.media.width, event.media.url, event.text) == (
+        None,
+        None,
+        "3",
+        "",
+    )
     assert event.status is None
 
 

@@ -767,7 +767,12 @@ def test_a_type_whatsapp_invents_tomorrow_is_unknown():
 def test_wrong_types_in_media_fields_degrade_to_empty_values():
     payload = received("image")
     payload["msgContent"]["imageMessage"].update(
-        url=["x"], mimetype=None, fileSha256={}, fileLength="muito", width="largo", height=True,
+        url=["x"],
+        mimetype=None,
+        fileSha256={},
+        fileLength="muito",
+        width="largo",
+        height=True,
         caption=7,
     )
     event = only_event(payload)
@@ -785,7 +790,9 @@ def test_file_length_as_protobuf_long_number_or_string():
 
 def test_location_with_string_coordinates_and_junk():
     payload = received("location")
-    payload["msgContent"]["locationMessage"].update(degreesLatitude="-23.5613496", degreesLongitude="x")
+    payload["msgContent"]["locationMessage"].update(
+        degreesLatitude="-23.5613496", degreesLongitude="x"
+    )
     location = only_event(payload).location
     assert (location.latitude, location.longitude) == (-23.5613496, None)
 

@@ -72,7 +72,12 @@ def test_first_run_writes_a_private_env_with_fresh_secrets(run_setup, env_file):
     assert (values["DJANGO_DEBUG"], values["DJANGO_SECURE_COOKIES"]) == ("0", "0")
     assert values["WEBHOOK_REQUIRE_TOKEN"] == "1"
     text = env_file.read_text(encoding="utf-8")
-    for name in ("NGROK_AUTHTOKEN", "WEBHOOK_META_APP_SECRET", "WEBHOOK_META_VERIFY_TOKEN", "DATABASE_URL"):
+    for name in (
+        "NGROK_AUTHTOKEN",
+        "WEBHOOK_META_APP_SECRET",
+        "WEBHOOK_META_VERIFY_TOKEN",
+        "DATABASE_URL",
+    ):
         assert f"# {name}=" in text
         assert name not in values  # commented out, not set
     client = Client.objects.get(instance_id="test_instance")
@@ -150,7 +155,11 @@ def test_env_example_can_be_copied_as_is(run_setup, env_file):
 
 def test_env_example_lists_every_variable_settings_reads():
     source = (Path(django_settings.BASE_DIR) / "django_project" / "settings.py").read_text()
-    read = set(re.findall(r"""(?:environ\.get|env_bool|env_int|env_list)\(\s*["']([A-Z0-9_]+)["']""", source))
+    read = set(
+        re.findall(
+            r"""(?:environ\.get|env_bool|env_int|env_list)\(\s*["']([A-Z0-9_]+)["']""", source
+        )
+    )
     read |= {"DATABASE_URL"}  # read by dj_database_url.config()
     example = (Path(setup_webhook.BASE_DIR) / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
@@ -176,8 +185,17 @@ def test_weak_admin_password_is_refused(run_setup):
 
 
 def test_admin_password_flag_creates_and_then_changes_the_password(run_setup):
-    assert run_setup("--admin-user", "gerente", "--admin-email", "g@example.com",
-                     "--admin-password", "Sabia-Laranjeira-2024")[0] == 0
+    assert (
+        run_setup(
+            "--admin-user",
+            "gerente",
+            "--admin-email",
+            "g@example.com",
+            "--admin-password",
+            "Sabia-Laranjeira-2024",
+        )[0]
+        == 0
+    )
     user = get_user_model().objects.get(username="gerente")
     assert user.email == "g@example.com"
     assert user.check_password("Sabia-Laranjeira-2024")
@@ -234,7 +252,9 @@ def test_curl_sample_is_accepted_by_the_receiver(post, make_client):
     import shlex
 
     client = make_client("test_instance")
-    words = shlex.split(setup_webhook.sample_curl("http://x/webhook", client.webhook_token, "test_instance"))
+    words = shlex.split(
+        setup_webhook.sample_curl("http://x/webhook", client.webhook_token, "test_instance")
+    )
     body = words[words.index("-d") + 1]
     header = words[words.index("-H", words.index("-H") + 1) + 1]
     name, value = header.split(": ", 1)
@@ -278,8 +298,19 @@ class _Terminal:
         return True
 
 
-def test_interactive_run_asks_for_the_password_twice_and_validates_it(env_file, capsys, monkeypatch):
-    answers = iter(["Sabia-Laranjeira-2024", "outra", "123", "123", "Sabia-Laranjeira-2024", "Sabia-Laranjeira-2024"])
+def test_interactive_run_asks_for_the_password_twice_and_validates_it(
+    env_file, capsys, monkeypatch
+):
+    answers = iter(
+        [
+            "Sabia-Laranjeira-2024",
+            "outra",
+            "123",
+            "123",
+            "Sabia-Laranjeira-2024",
+            "Sabia-Laranjeira-2024",
+        ]
+    )
     prompts: list[str] = []
 
     def fake_getpass(prompt: str = "") -> str:
