@@ -231,7 +231,15 @@ def _event_fields(
     key: str,
 ) -> dict[str, Any]:
     raw_text = request.body.decode("utf-8")
-    status = WebhookEvent.Status.RECEIVED if client else WebhookEvent.Status.UNASSIGNED
+    if not parsed.events:  # unknown family or unhandled kind: kept raw, nothing to apply
+        status, error = WebhookEvent.Status.IGNORED, parsed.ignored_reason or "no events"
+    elif client is None:
+        status, error = (
+            WebhookEvent.Status.UNASSIGNED,
+            f"no client for instance '{parsed.client_key or key}'",
+        )
+    else:
+        status, error = WebhookEvent.Status.RECEIVED, ""
     return {
         "delivery_id": uuid.uuid4().hex,
         "received_at": received_at,
@@ -244,7 +252,7 @@ def _event_fields(
         "client_id": client.id if client else None,
         "client_key": (parsed.client_key or key)[:255],
         "status": status,
-        "error": "" if client else f"no client for instance '{parsed.client_key or key}'",
+        "error": error,
         "parser_version": parsers.PARSER_VERSION,
     }
 
@@ -270,9 +278,9 @@ def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
         "event_type": parsed.event_type,
         "events": len(parsed.events),
     }
-    if event.status == WebhookEvent.Status.UNASSIGNED:
+    if event.status in (WebhookEvent.Status.UNASSIGNED, WebhookEvent.Status.IGNORED):
         body.update(status=event.status, detail=event.error)
-        return IngestResponse(202, body)
+        return IngestResponse(202 if event.status == WebhookEvent.Status.UNASSIGNED else 200, body)
     if webhook_settings.APPLY_MODE == "background":
         body["status"] = WebhookEvent.Status.RECEIVED  # the applier process takes it from here
         return IngestResponse(202, body)

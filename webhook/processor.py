@@ -132,12 +132,12 @@ class WhatsAppWebhookProcessor:
         except WebhookError as exc:
             outcome.status, outcome.error = WebhookEvent.Status.FAILED, exc.message
             return outcome
-        if client is None:
-            outcome.status = WebhookEvent.Status.UNASSIGNED
-            outcome.error = f"no client for instance '{parsed.client_key}'"
-        elif not parsed.events:
+        if not parsed.events:  # nothing to apply, whoever it belongs to
             outcome.status = WebhookEvent.Status.IGNORED
             outcome.error = parsed.ignored_reason or "no events"
+        elif client is None:
+            outcome.status = WebhookEvent.Status.UNASSIGNED
+            outcome.error = f"no client for instance '{parsed.client_key}'"
         else:
             outcome.client = client
         return outcome
