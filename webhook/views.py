@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from webhook import ingest, selectors
 from webhook.conf import webhook_settings
-from webhook.models import Client, Message
+from webhook.models import Client, Message, WebhookEvent
 from webhook.sample import sample_payload
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,13 @@ class WebhookStatusView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         summary = selectors.status_summary()
         if wants_html(request):
-            return render(request, "webhook/status.html", {"summary": summary})
+            labels = dict(WebhookEvent.Status.choices)
+            by_status = [
+                (labels.get(k, k), n) for k, n in sorted(summary["events_by_status"].items())
+            ]
+            return render(
+                request, "webhook/status.html", {"summary": summary, "by_status": by_status}
+            )
         return JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
 
 

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         "situações e estatísticas. O servidor Flask inicia um automaticamente."
     )
 
+    requires_system_checks: list[str] = []  # the server that starts it has already checked
+
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--once", action="store_true", help="aplica o que estiver pendente e termina"
