@@ -23,7 +23,7 @@ from webhook import parsers, spool
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.events import ParseContext, ParseResult
-from webhook.exceptions import PayloadError, StorageUnavailable, WebhookError
+from webhook.exceptions import PayloadError, PayloadTooLarge, StorageUnavailable, WebhookError
 from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, path_event_of
@@ -95,6 +95,8 @@ def _record_rejected(
             if payload is not None
             else mask_unparsed(body)
         )
+        if isinstance(error, PayloadTooLarge):
+            body = ""  # over the limit: only the record of the refusal is kept
         event = WebhookEvent.objects.create(
             delivery_id=uuid.uuid4().hex,
             received_at=timezone.now(),
@@ -161,6 +163,9 @@ def receive(request: InboundRequest) -> IngestResponse:
         )
     parsed, parse_error, tb = _parse(payload, request.path)
     if parse_error is not None:
+        logger.warning(
+            "failed %s delivery for '%s' from %s: %s", family, key, ip, parse_error.message
+        )
         status = WebhookEvent.Status.FAILED
         event_id = _record_rejected(
             request,

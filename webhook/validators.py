@@ -97,6 +97,8 @@ class WebhookValidator:
             ) from None
         except RecursionError:
             raise PayloadError(f"JSON nested deeper than {self.max_depth} levels") from None
+        except ValueError as exc:  # e.g. an integer literal of thousands of digits
+            raise PayloadError(f"invalid JSON: {exc}") from None
         if not isinstance(payload, dict):
             kind = {list: "an array", str: "a string", type(None): "null"}.get(
                 type(payload), "a scalar"

@@ -302,7 +302,11 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
     data = obj(p.get("_data"))
     key = obj(data.get("key"))  # NOWEB: the Baileys key, with the @lid alternates
     from_me = as_bool(p.get("fromMe"))
-    chat_id = _chat(p)
+    chat_id = require_str(
+        p,
+        "to" if as_bool(p.get("fromMe")) else "from",
+        where="payload.to" if as_bool(p.get("fromMe")) else "payload.from",
+    )
     is_group = is_group_jid(chat_id)
     name = d.me_name if from_me else text(data.get("notifyName")) or text(data.get("pushName"))
     alt = text(key.get("remoteJidAlt")) or text(key.get("senderPn"))
