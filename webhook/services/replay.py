@@ -21,7 +21,7 @@ from webhook.processor import WhatsAppWebhookProcessor
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
-APPLY_CHUNK = 128  # events applied per transaction
+APPLY_CHUNK = 256  # events applied per transaction
 # Summary key of the events left alone: a rejected body was never authenticated.
 SKIPPED_REJECTED = "skipped_rejected"
 
