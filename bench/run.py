@@ -378,7 +378,18 @@ def main() -> None:
         "--burst", type=int, default=20, help="duração da rajada final, em segundos"
     )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processos do nosso receptor e do baseline (0: o padrão do receptor, 2 no PostgreSQL e 1 no SQLite)",
+    )
+    parser.add_argument(
+        "--ceiling-workers",
+        type=int,
+        default=1,
+        help="processos do teto (1: a referência de ~3.000 req/s do enunciado)",
+    )
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -395,7 +406,8 @@ def main() -> None:
             db = Database(kind, f"multichat_bench_{target}", tmp / f"{target}.sqlite3")
             token = prepare(db)
             port += 1
-            proc, startup = start(target, db, token, port, args.workers, args.threads)
+            workers = workers_for(target, kind, args)
+            proc, startup = start(target, db, token, port, workers, args.threads)
             try:
                 for conns in (16, 64):
                     cell = table.setdefault((kind, target, conns), Cell())
@@ -435,12 +447,22 @@ def main() -> None:
     report(table, extras, kinds, args)
 
 
+def workers_for(target: str, kind: str, args) -> int:
+    """The ceiling keeps the issue's reference set-up; ours and the baseline run alike."""
+    if target == "ceiling":
+        return args.ceiling_workers
+    return args.workers or (1 if kind == "sqlite" else 2)
+
+
 def report(table, extras, kinds, args) -> None:
     print()
     print(
         f"Máquina: {platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; wrk -t2, {args.seconds}s por rodada, mediana de "
-        f"{args.reps}; servidores com {args.workers} workers × {args.threads} threads."
+        f"{args.reps}; gunicorn gthread com {args.threads} threads; teto com "
+        f"{args.ceiling_workers} worker(s); nosso receptor e baseline com "
+        f"{workers_for('ours', 'sqlite', args)} worker(s) no SQLite e "
+        f"{workers_for('ours', 'postgres', args)} no PostgreSQL."
     )
     print()
     print(
