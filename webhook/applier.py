@@ -25,17 +25,22 @@ from webhook.models import WebhookEvent
 from webhook.processor import WhatsAppWebhookProcessor
 
 logger = logging.getLogger(__name__)
-CHUNK_SIZE = int(os.environ.get("WEBHOOK_APPLY_CHUNK", "64"))
+CHUNK_SIZE = int(os.environ.get("WEBHOOK_APPLY_CHUNK", "0"))  # 0: by database, see chunk_size()
 # When less than a full chunk was waiting, let more accumulate: bigger chunks cost less per
 # event, and short transactions let the receivers' writers in (one SQLite writer at a time).
 IDLE_SECONDS = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
 SPOOL_CHECK_SECONDS = 5.0
 
 
-def apply_pending(
-    *, limit: int = CHUNK_SIZE, processor: WhatsAppWebhookProcessor | None = None
-) -> int:
+def chunk_size() -> int:
+    """Events per transaction. Bigger chunks cost less per event; on SQLite a chunk holds the
+    one write lock the receivers' acks also need, so it stays short there."""
+    return CHUNK_SIZE or (64 if connection.vendor == "sqlite" else 256)
+
+
+def apply_pending(*, limit: int = 0, processor: WhatsAppWebhookProcessor | None = None) -> int:
     """Claim and apply up to ``limit`` received events; returns how many were applied."""
+    limit = limit or chunk_size()
     processor = processor or WhatsAppWebhookProcessor()
     with write_lock(), transaction.atomic():
         queryset = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
@@ -69,6 +74,6 @@ def run(stop: threading.Event | None = None, *, once: bool = False) -> int:
         total += applied
         if once and not applied:
             return total
-        if applied < CHUNK_SIZE and not once:
+        if applied < chunk_size() and not once:
             stop.wait(IDLE_SECONDS)
     return total

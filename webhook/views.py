@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
@@ -21,6 +22,7 @@ from webhook.sample import sample_payload
 
 logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 200
+SAMPLE_WAIT_SECONDS = 5.0
 
 
 def inbound_from_django(request: HttpRequest, path_token: str = "") -> ingest.InboundRequest:
@@ -209,6 +211,20 @@ class WebhookTestView(View):
         )
 
 
+def _wait_for_message(client: Client, external_id: str, *, pending: bool) -> Message | None:
+    """The stored message; in background mode the applier may need a moment (up to 5 s)."""
+    deadline = time.monotonic() + (SAMPLE_WAIT_SECONDS if pending else 0)
+    while True:
+        message = (
+            Message.objects.filter(client=client, external_id=external_id)
+            .select_related("client", "chat", "sender")
+            .first()
+        )
+        if message is not None or time.monotonic() >= deadline:
+            return message
+        time.sleep(0.05)
+
+
 def run_sample(
     client: Client, payload: dict[str, Any], *, path: str, remote_addr: str
 ) -> dict[str, Any]:
@@ -222,11 +238,7 @@ def run_sample(
             path=path,
         )
     )
-    message = (
-        Message.objects.filter(client=client, external_id=payload["key"]["id"])
-        .select_related("client", "chat", "sender")
-        .first()
-    )
+    message = _wait_for_message(client, payload["key"]["id"], pending=response.status == 202)
     return {
         "ok": response.status < 300 and message is not None,
         "response_status": response.status,
