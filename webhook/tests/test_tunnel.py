@@ -46,10 +46,10 @@ def test_without_a_token_there_is_no_tunnel_and_one_clear_reason():
 
 def test_with_a_token_the_tunnel_opens_on_https_with_the_token_from_the_environment():
     fake = FakeNgrok()
-    result = open_tunnel(5000, "token-do-ambiente", ngrok=fake)
+    result = open_tunnel(5000, "fake-token-do-ambiente", ngrok=fake)
     assert result.is_open
     assert result.public_url == "https://abc123.ngrok-free.app"
-    assert fake.calls == [("set_auth_token", "token-do-ambiente"), ("connect", "5000", "http")]
+    assert fake.calls == [("set_auth_token", "fake-token-do-ambiente"), ("connect", "5000", "http")]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
     """main(): token from settings (the environment), banner with the public URL, tunnel closed
     in ``finally`` even when the server stops with an error."""
     fake = FakeNgrok()
-    settings.NGROK_AUTHTOKEN = "token-do-ambiente"
+    settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
     monkeypatch.setattr(servidor_webhook_local, "start_applier", lambda: None)
@@ -114,7 +114,7 @@ def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
 
 def test_main_without_tunnel_flag_never_touches_ngrok(monkeypatch, settings, capsys):
     fake = FakeNgrok()
-    settings.NGROK_AUTHTOKEN = "token-do-ambiente"
+    settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
     monkeypatch.setattr(servidor_webhook_local, "start_applier", lambda: None)
