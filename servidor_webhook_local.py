@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     state.tunnel_url = app.config.get("TUNNEL_URL", "")
     state.tunnel_reason = app.config.get("TUNNEL_REASON", "")
     app.extensions["multichat"] = state
+    _preload_clients()
 
     # Each request is a Django request boundary, as in Django's own handler. Tests run inside
     # a transaction that closing would end, exactly like Django's test client avoids.
@@ -165,6 +166,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return ingest.IngestResponse(200 if result["ok"] else 500, result)
 
     return app
+
+
+def _preload_clients() -> None:
+    """Load the client directory before the workers fork, so that every worker can still
+    authenticate (and spool) deliveries if the database goes away before its first request."""
+    from django.db import DatabaseError
+
+    from webhook.clients import client_directory
+
+    try:
+        client_directory.preload()
+    except DatabaseError:
+        pass  # database down at start-up: deliveries answer 503 until it is back
 
 
 def _local_or_token(ip: str, authorization: str, api_token: str) -> bool:

@@ -76,6 +76,11 @@ class ClientDirectory:
         self._fresh()
         return self._first_active
 
+    def preload(self) -> None:
+        """Load now (raises DatabaseError when the database is unavailable)."""
+        with self._lock:
+            self._load()
+
     def invalidate(self, **_kwargs) -> None:
         self._loaded_at = 0.0
 

@@ -22,6 +22,7 @@ from django.db import (
     InterfaceError,
     OperationalError,
     close_old_connections,
+    connections,
     transaction,
 )
 
@@ -35,7 +36,7 @@ WAIT_SECONDS = 60.0
 
 @dataclass(slots=True)
 class _Pending:
-    fields: dict[str, Any]
+    fields: dict[str, Any] | None  # None asks the thread to close its connection and stop
     done: threading.Event = field(default_factory=threading.Event)
     event: WebhookEvent | None = None
     error: BaseException | None = None
@@ -72,6 +73,14 @@ class GroupCommitWriter:
                 )
                 self._thread.start()
 
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Commit what is queued, close the thread's database connection and stop it."""
+        thread = self._thread
+        if thread is None or not thread.is_alive() or self._pid != os.getpid():
+            return
+        self._queue.put(_Pending(None))
+        thread.join(timeout)
+
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
@@ -80,7 +89,12 @@ class GroupCommitWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._commit(batch)
+            writes = [p for p in batch if p.fields is not None]
+            if writes:
+                self._commit(writes)
+            if len(writes) < len(batch):
+                connections.close_all()
+                return
 
     def _commit(self, batch: list[_Pending]) -> None:
         rows = [WebhookEvent(**p.fields) for p in batch]

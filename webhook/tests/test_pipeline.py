@@ -13,6 +13,7 @@ from webhook import applier, ingest
 from webhook.models import Chat, ContactStats, Message, MessageStats, Sender, WebhookEvent
 from webhook.sample import sample_payload
 from webhook.services import stats
+from webhook.writer import writer
 
 
 def _receive(body: bytes, token: str) -> ingest.IngestResponse:
@@ -60,6 +61,7 @@ def test_background_mode_acks_once_committed_and_the_applier_applies(sample_clie
 
     with ThreadPoolExecutor(max_workers=8) as pool:  # many requests share the writer's commits
         responses = list(pool.map(deliver, bodies))
+    writer.shutdown()  # closes its connection, so the test database can be dropped
 
     assert [r.status for r in responses] == [202] * 40
     assert {r.body["status"] for r in responses} == {"received"}

@@ -89,6 +89,7 @@ def test_flask_status_shows_the_public_url():
     assert body["server"] == "flask"
 
 
+@pytest.mark.django_db
 def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
     monkeypatch, settings, capsys
 ):
@@ -112,6 +113,7 @@ def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
     assert fake.calls[-1] == ("kill",)
 
 
+@pytest.mark.django_db
 def test_main_without_tunnel_flag_never_touches_ngrok(monkeypatch, settings, capsys):
     fake = FakeNgrok()
     settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
