@@ -203,9 +203,14 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=int(os.environ.get("WEBHOOK_WORKERS", "0")) or None,
-        help="processos do servidor (padrão: 2 com PostgreSQL, 1 com SQLite)",
+        help="processos do servidor (padrão: um por núcleo, até 4)",
     )
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEBHOOK_THREADS", "16")))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("WEBHOOK_THREADS", "32")),
+        help="threads por processo (padrão: 32; cada uma espera a gravação da sua entrega)",
+    )
     parser.add_argument(
         "--server",
         choices=["gunicorn", "waitress"],
@@ -235,11 +240,9 @@ def _banner(args: argparse.Namespace, tunnel: Any) -> None:
 
 
 def default_workers() -> int:
-    """PostgreSQL takes writers side by side: one process per core. SQLite has one writer at a
-    time, and a second process only adds lock hand-offs (measured: no gain)."""
-    from django.db import connection
-
-    return 1 if connection.vendor == "sqlite" else 2
+    """One process per core, up to 4: each request thread mostly waits for its commit, the
+    processes spread the HTTP and JSON work over the cores (``make bench``)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _serve(app: Flask, args: argparse.Namespace) -> None:
@@ -267,25 +270,55 @@ def _serve(app: Flask, args: argparse.Namespace) -> None:
     _Gunicorn().run()
 
 
-def start_applier() -> subprocess.Popen | None:
-    """In background mode, the applier runs beside the server in a process of its own."""
-    from webhook.conf import webhook_settings
+class ApplierSupervisor:
+    """In background mode the applier runs beside the server in a process of its own; if it
+    dies, it is started again (events wait safely in the table meanwhile, and on SQLite the
+    receivers commit their acks themselves until its socket is back)."""
 
-    if webhook_settings.APPLY_MODE != "background":
-        return None
-    return subprocess.Popen(
-        [sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR
-    )
+    CHECK_SECONDS = 1.0
 
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
-def stop_applier(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    def start(self) -> ApplierSupervisor:
+        from webhook.conf import webhook_settings
+
+        if webhook_settings.APPLY_MODE != "background":
+            return self
+        self.process = self._spawn()
+        self._thread = threading.Thread(target=self._watch, name="applier-watch", daemon=True)
+        self._thread.start()
+        return self
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR
+        )
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.CHECK_SECONDS):
+            process = self.process
+            if process is not None and process.poll() is not None and not self._stopping.is_set():
+                print(
+                    f"O aplicador terminou (código {process.returncode}); iniciando outro.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.process = self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -302,15 +335,15 @@ def main(argv: list[str] | None = None) -> None:
     tunnel = TunnelResult(reason="sem túnel público: desligado com --no-tunnel")
     if not args.no_tunnel:
         tunnel = open_tunnel(args.port, settings.NGROK_AUTHTOKEN)
-    applier = None
+    applier = ApplierSupervisor()
     try:
         app = create_app({"TUNNEL_URL": tunnel.public_url, "TUNNEL_REASON": tunnel.reason})
         _banner(args, tunnel)
         connections.close_all()  # no connection may cross into forked workers
-        applier = start_applier()
+        applier.start()
         _serve(app, args)
     finally:
-        stop_applier(applier)
+        applier.stop()
         close_tunnel(tunnel)
 
 

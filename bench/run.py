@@ -382,7 +382,7 @@ def main() -> None:
         "--workers",
         type=int,
         default=0,
-        help="processos do nosso receptor e do baseline (0: o padrão do receptor, 2 no PostgreSQL e 1 no SQLite)",
+        help="processos do nosso receptor e do baseline (0: o padrão do receptor, um por núcleo)",
     )
     parser.add_argument(
         "--ceiling-workers",
@@ -390,7 +390,12 @@ def main() -> None:
         default=1,
         help="processos do teto (1: a referência de ~3.000 req/s do enunciado)",
     )
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument(
+        "--threads", type=int, default=32, help="threads do nosso receptor e do baseline"
+    )
+    parser.add_argument(
+        "--ceiling-threads", type=int, default=16, help="threads do teto (16: a referência)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit(
@@ -407,7 +412,8 @@ def main() -> None:
             token = prepare(db)
             port += 1
             workers = workers_for(target, kind, args)
-            proc, startup = start(target, db, token, port, workers, args.threads)
+            threads = args.ceiling_threads if target == "ceiling" else args.threads
+            proc, startup = start(target, db, token, port, workers, threads)
             try:
                 for conns in (16, 64):
                     cell = table.setdefault((kind, target, conns), Cell())
@@ -451,7 +457,7 @@ def workers_for(target: str, kind: str, args) -> int:
     """The ceiling keeps the issue's reference set-up; ours and the baseline run alike."""
     if target == "ceiling":
         return args.ceiling_workers
-    return args.workers or (1 if kind == "sqlite" else 2)
+    return args.workers or max(1, min(4, os.cpu_count() or 1))  # the receiver's default
 
 
 def report(table, extras, kinds, args) -> None:
@@ -459,10 +465,9 @@ def report(table, extras, kinds, args) -> None:
     print(
         f"Máquina: {platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; wrk -t2, {args.seconds}s por rodada, mediana de "
-        f"{args.reps}; gunicorn gthread com {args.threads} threads; teto com "
-        f"{args.ceiling_workers} worker(s); nosso receptor e baseline com "
-        f"{workers_for('ours', 'sqlite', args)} worker(s) no SQLite e "
-        f"{workers_for('ours', 'postgres', args)} no PostgreSQL."
+        f"{args.reps}; gunicorn gthread; teto com {args.ceiling_workers} worker(s) x "
+        f"{args.ceiling_threads} threads; nosso receptor e baseline com "
+        f"{workers_for('ours', 'sqlite', args)} worker(s) x {args.threads} threads."
     )
     print()
     print(

@@ -194,10 +194,18 @@ def receive(request: InboundRequest) -> IngestResponse:
 
 
 def _store(fields: dict[str, Any]) -> WebhookEvent:
-    """Commit the raw event: through the group-commit writer in background mode."""
+    """Commit the raw event. In background mode: through the applier's channel where there is
+    one (SQLite), else through this process's group-commit writer."""
     if webhook_settings.APPLY_MODE == "background":
+        from webhook import channel
         from webhook.writer import writer
 
+        path = channel.socket_path()
+        if path is not None:
+            try:
+                return channel.client.store(fields, path)
+            except channel.ChannelUnavailable:
+                pass  # the applier is not listening: commit here
         return writer.store(fields)
     return WebhookEvent.objects.create(**fields)
 

@@ -3,9 +3,12 @@
 A request thread hands its prepared WebhookEvent fields to :func:`GroupCommitWriter.store` and
 blocks until the writer thread has committed the batch that holds them (one INSERT statement,
 one transaction, one fsync for many requests); only then does the request answer 2xx. One
-writer per process: SQLite never sees the request threads fight for its lock, and PostgreSQL
-needs one connection instead of one per request thread. Applying the stored events is the
-applier's job (``webhook.applier``), in its own process.
+writer per process: PostgreSQL needs one connection instead of one per request thread. Applying
+the stored events is the applier's job (``webhook.applier``), in its own process.
+
+On SQLite the receivers send their events to the applier instead (``webhook.channel``), which
+commits them with its own work; this writer is their fallback while the applier is away.
+``commit_events`` is the one insert both use.
 """
 
 from __future__ import annotations
@@ -97,23 +100,29 @@ class GroupCommitWriter:
                 return
 
     def _commit(self, batch: list[_Pending]) -> None:
-        rows = [WebhookEvent(**p.fields) for p in batch]
-        try:
-            with write_lock(), transaction.atomic():
-                WebhookEvent.objects.bulk_create(rows)
-        except (DatabaseError, InterfaceError) as exc:
-            close_old_connections()
-            if len(batch) > 1 and not isinstance(exc, OperationalError | InterfaceError):
-                for pending in batch:  # one bad row must not fail its neighbours
-                    self._commit([pending])
-                return
-            for pending in batch:
-                pending.error = exc
-                pending.done.set()
-            return
-        for pending, row in zip(batch, rows, strict=True):
-            pending.event = row
+        for pending, result in zip(batch, commit_events([p.fields for p in batch]), strict=True):
+            if isinstance(result, BaseException):
+                pending.error = result
+            else:
+                pending.event = result
             pending.done.set()
+
+
+def commit_events(batch: list[dict[str, Any]]) -> list[WebhookEvent | BaseException]:
+    """Insert raw events in one transaction (one fsync); returns each row, or its error.
+
+    A row the database refuses (a duplicate delivery id, say) is retried alone so it cannot fail
+    its neighbours; an unavailable database fails them all (the caller spools them)."""
+    rows = [WebhookEvent(**fields) for fields in batch]
+    try:
+        with write_lock(), transaction.atomic():
+            WebhookEvent.objects.bulk_create(rows)
+    except (DatabaseError, InterfaceError) as exc:
+        close_old_connections()
+        if len(batch) > 1 and not isinstance(exc, OperationalError | InterfaceError):
+            return [commit_events([fields])[0] for fields in batch]
+        return [exc] * len(batch)
+    return list(rows)
 
 
 writer = GroupCommitWriter()

@@ -194,6 +194,30 @@ class LiveReceiver:
             except ProcessLookupError:
                 pass
 
+    def applier_pid(self) -> int | None:
+        """The ``webhook_apply`` process the server started (Linux /proc)."""
+        assert self.process is not None
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "status").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            ppid = next(
+                (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
+            )
+            if ppid == str(self.process.pid) and b"webhook_apply" in cmdline:
+                return int(entry.name)
+        return None
+
+    def kill_applier(self) -> int:
+        pid = self.applier_pid()
+        assert pid is not None, "no applier process"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
     # --- traffic ---
     def post(self, payload: dict[str, Any], timeout: float = 30) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(

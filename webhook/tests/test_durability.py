@@ -177,3 +177,36 @@ def test_postgres_kill_9_loses_nothing_acknowledged(postgres_receiver):
         len(acked),  # noqa: S608
     )
     assert applied == len(acked), receiver.log()[-3000:]
+
+
+def test_killing_the_applier_mid_burst_loses_nothing_and_it_comes_back(sqlite_receiver):
+    """On SQLite the applier also commits the receivers' acks (webhook.channel). Killed with
+    -9 in the middle of a burst: every 2xx is a stored row, the receivers keep acking on their
+    own, and the server starts a new applier that applies everything."""
+    receiver = sqlite_receiver
+    receiver.start()
+    ids = _ids(300, "applier")
+    acked: list[str] = []
+    lock = threading.Lock()
+    killed: list[int] = []
+
+    def deliver(message_id: str) -> None:
+        status, _ = receiver.post(sample_payload(message_id=message_id), timeout=30)
+        if 200 <= status < 300:
+            with lock:
+                acked.append(message_id)
+                if len(acked) == 100:
+                    killed.append(receiver.kill_applier())
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(deliver, ids))
+    assert killed and len(acked) == len(ids)
+    quoted = ",".join(f"'{i}'" for i in acked)
+    applied = receiver.wait_for(
+        f"SELECT count(*) FROM webhook_message WHERE external_id IN ({quoted})",  # noqa: S608
+        len(acked),
+    )
+    assert applied == len(acked), receiver.log()[-3000:]
+    stored = receiver.scalar("SELECT count(*) FROM webhook_webhookevent")
+    assert stored == len(ids)  # nothing twice
+    assert receiver.applier_pid() not in (None, killed[0])

@@ -99,7 +99,7 @@ def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
     settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
-    monkeypatch.setattr(servidor_webhook_local, "start_applier", lambda: None)
+    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "start", lambda self: self)
 
     def serve(app, args):
         raise KeyboardInterrupt
@@ -119,7 +119,7 @@ def test_main_without_tunnel_flag_never_touches_ngrok(monkeypatch, settings, cap
     settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
-    monkeypatch.setattr(servidor_webhook_local, "start_applier", lambda: None)
+    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "start", lambda self: self)
     monkeypatch.setattr(servidor_webhook_local, "_serve", lambda app, args: None)
     servidor_webhook_local.main(["--no-tunnel", "--port", "5098"])
     assert fake.calls == []
