@@ -172,6 +172,7 @@ WEBHOOK_GATEWAY_TZ = os.environ.get("WEBHOOK_GATEWAY_TZ", "America/Sao_Paulo")
 WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
 WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
+WEBHOOK_RECEIVER_NICE = env_int("WEBHOOK_RECEIVER_NICE", 5)
 NGROK_AUTHTOKEN = os.environ.get("NGROK_AUTHTOKEN", "")
 
 LOGGING = {

@@ -34,15 +34,24 @@ def _lock_path() -> str | None:
 
 @contextlib.contextmanager
 def write_lock() -> Iterator[None]:
-    path = _lock_path()
-    if path is None or getattr(_local, "held", False):
+    """Around a write transaction on the main database (re-entrant within a thread)."""
+    with file_lock(_lock_path()):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(path: str | None) -> Iterator[None]:
+    """An exclusive OS lock on ``path`` (nothing when None or not POSIX); re-entrant per thread."""
+    held: set[str] = getattr(_local, "held", None) or set()
+    _local.held = held
+    if path is None or fcntl is None or path in held:
         yield
         return
     with open(path, "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        _local.held = True
+        held.add(path)
         try:
             yield
         finally:
-            _local.held = False
+            held.discard(path)
             fcntl.flock(handle, fcntl.LOCK_UN)

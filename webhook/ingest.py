@@ -194,18 +194,10 @@ def receive(request: InboundRequest) -> IngestResponse:
 
 
 def _store(fields: dict[str, Any]) -> WebhookEvent:
-    """Commit the raw event. In background mode: through the applier's channel where there is
-    one (SQLite), else through this process's group-commit writer."""
+    """Commit the raw event: through the group-commit writer in background mode."""
     if webhook_settings.APPLY_MODE == "background":
-        from webhook import channel
         from webhook.writer import writer
 
-        path = channel.socket_path()
-        if path is not None:
-            try:
-                return channel.client.store(fields, path)
-            except channel.ChannelUnavailable:
-                pass  # the applier is not listening: commit here
         return writer.store(fields)
     return WebhookEvent.objects.create(**fields)
 
@@ -286,7 +278,8 @@ def _store_elsewhere(fields: dict[str, Any], exc: Exception) -> IngestResponse:
 def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
     body: dict[str, Any] = {
         "ok": True,
-        "event_id": event.pk,
+        "event_id": event.pk,  # None while a SQLite ack waits in the inbox (webhook.inbox)
+        "delivery_id": event.delivery_id,
         "family": parsed.family,
         "event_type": parsed.event_type,
         "events": len(parsed.events),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from webhook import spool
+from webhook import inbox, spool
 from webhook.models import Client, Message, WebhookEvent
 from webhook.services.stats import realtime_refresh
 
@@ -98,6 +99,12 @@ def event_as_dict(event: WebhookEvent) -> dict[str, Any]:
     }
 
 
+def inbox_waiting() -> int:
+    """SQLite: deliveries acknowledged into the inbox that the applier has not moved in yet."""
+    path = inbox.inbox_path()
+    return inbox.pending_count(path) if path is not None and Path(path).exists() else 0
+
+
 def status_summary() -> dict[str, Any]:
     """Aggregate health only: counts and states, never bodies, names of people or secrets."""
     by_status = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
@@ -129,5 +136,6 @@ def status_summary() -> dict[str, Any]:
         "events_by_status": by_status,
         "messages_total": sum(counts.values()),
         "spooled": spool.pending_count(),
+        "waiting_to_apply": by_status.get(WebhookEvent.Status.RECEIVED, 0) + inbox_waiting(),
         "clients": per_client,
     }

@@ -3,12 +3,10 @@
 A request thread hands its prepared WebhookEvent fields to :func:`GroupCommitWriter.store` and
 blocks until the writer thread has committed the batch that holds them (one INSERT statement,
 one transaction, one fsync for many requests); only then does the request answer 2xx. One
-writer per process: PostgreSQL needs one connection instead of one per request thread. Applying
-the stored events is the applier's job (``webhook.applier``), in its own process.
-
-On SQLite the receivers send their events to the applier instead (``webhook.channel``), which
-commits them with its own work; this writer is their fallback while the applier is away.
-``commit_events`` is the one insert both use.
+writer per process: one connection instead of one per request thread, and no request threads
+fighting over SQLite's lock. With PostgreSQL the rows go straight into WebhookEvent; with
+SQLite into the inbox (``webhook.inbox``), which the applier moves in. Applying the stored
+events is the applier's job (``webhook.applier``), in its own process.
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from django.db import (
     transaction,
 )
 
+from webhook import inbox
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 
@@ -97,6 +96,7 @@ class GroupCommitWriter:
                 self._commit(writes)
             if len(writes) < len(batch):
                 connections.close_all()
+                inbox.close()
                 return
 
     def _commit(self, batch: list[_Pending]) -> None:
@@ -115,6 +115,9 @@ def commit_events(batch: list[dict[str, Any]]) -> list[WebhookEvent | BaseExcept
     its neighbours; an unavailable database fails them all (the caller spools them)."""
     rows = [WebhookEvent(**fields) for fields in batch]
     try:
+        if (path := inbox.inbox_path()) is not None:
+            inbox.append(path, batch)  # SQLite: the applier moves them in (webhook.inbox)
+            return rows
         with write_lock(), transaction.atomic():
             WebhookEvent.objects.bulk_create(rows)
     except (DatabaseError, InterfaceError) as exc:

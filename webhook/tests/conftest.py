@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,25 @@ def _fresh_client_directory():
     client_directory.invalidate()
     yield
     client_directory.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_inbox():
+    """The SQLite inbox is a file beside the test database that no test transaction rolls
+    back: each test starts and ends without one."""
+    _remove_inbox()
+    yield
+    _remove_inbox()
+
+
+def _remove_inbox() -> None:
+    from webhook import inbox
+
+    inbox.close()
+    path = inbox.inbox_path()
+    if path is not None:
+        for suffix in ("", "-wal", "-shm", ".writelock"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,125 @@
+"""The inbox: SQLite's acks commit to a file of their own, the applier moves them in.
+
+SQLite lets one connection write a database file at a time. Receivers committing raw events
+into the main file would queue behind the applier's transactions (tens of milliseconds each),
+so with SQLite the receivers' group-commit writer (``webhook.writer``) commits into this inbox,
+a second SQLite file beside the database (WAL, ``synchronous=FULL``, fsync per commit): a 2xx
+still means the delivery is committed to disk. The applier takes the oldest rows, inserts them
+as WebhookEvents and applies them in one transaction of the main database, then deletes them
+from the inbox. A crash between the two commits leaves rows that were already moved: the
+next round finds their ``delivery_id`` taken and only deletes them, so nothing is stored twice.
+
+PostgreSQL takes many writers at once, so there the writer commits WebhookEvents directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db import OperationalError, connection
+
+from webhook.dblock import file_lock
+
+_local = threading.local()
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS inbox ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " delivery_id TEXT NOT NULL UNIQUE,"
+    " fields TEXT NOT NULL)"
+)
+
+
+def inbox_path() -> str | None:
+    """The inbox file of this database: only file SQLite databases have one."""
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or name.startswith("file:"):
+        return None
+    return f"{name}-inbox"
+
+
+def _connection(path: str) -> sqlite3.Connection:
+    conns: dict[str, sqlite3.Connection] = getattr(_local, "conns", None) or {}
+    _local.conns = conns
+    conn = conns.get(path)
+    if conn is None:
+        timeout = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(SCHEMA)
+        conns[path] = conn
+    return conn
+
+
+def close() -> None:
+    for conn in (getattr(_local, "conns", None) or {}).values():
+        conn.close()
+    _local.conns = {}
+
+
+@contextlib.contextmanager
+def _transaction(path: str) -> Iterator[sqlite3.Connection]:
+    try:
+        conn = _connection(path)
+        with file_lock(f"{path}.writelock"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        close()
+        raise OperationalError(f"inbox: {exc}") from exc
+
+
+def _encode(fields: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()},
+        ensure_ascii=False,
+    )
+
+
+def append(path: str, batch: list[dict[str, Any]]) -> None:
+    """Commit these deliveries durably (one transaction, one fsync)."""
+    rows = [(fields["delivery_id"], _encode(fields)) for fields in batch]
+    with _transaction(path) as conn:
+        conn.executemany("INSERT INTO inbox (delivery_id, fields) VALUES (?, ?)", rows)
+
+
+def oldest(path: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """The oldest waiting deliveries (a read: no lock)."""
+    try:
+        rows = (
+            _connection(path)
+            .execute("SELECT id, fields FROM inbox ORDER BY id LIMIT ?", (limit,))
+            .fetchall()
+        )
+    except sqlite3.Error as exc:
+        close()
+        raise OperationalError(f"inbox: {exc}") from exc
+    return [(row_id, json.loads(text)) for row_id, text in rows]
+
+
+def remove(path: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    with _transaction(path) as conn:
+        conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in ids])
+
+
+def pending_count(path: str) -> int:
+    try:
+        return _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]
+    except sqlite3.Error:
+        close()
+        return 0

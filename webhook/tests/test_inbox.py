@@ -1,0 +1,97 @@
+"""SQLite's inbox: acks commit to a file of their own; the applier moves them in, once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import OperationalError, connection, connections
+
+from webhook import applier, inbox, ingest
+from webhook.models import Message, WebhookEvent
+from webhook.processor import WhatsAppWebhookProcessor
+from webhook.sample import sample_payload
+from webhook.writer import writer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("the inbox is SQLite's; PostgreSQL takes the acks' writes directly")
+
+
+@pytest.fixture
+def acked(sample_client, settings):
+    """Five deliveries acknowledged in background mode (so: sitting in the inbox)."""
+    settings.WEBHOOK_APPLY_MODE = "background"
+    responses = []
+    for i in range(5):
+        body = json.dumps(sample_payload(message_id=f"inbox-{i}")).encode()
+        responses.append(
+            ingest.receive(
+                ingest.InboundRequest(
+                    body=body, headers={"x-webhook-token": sample_client.webhook_token}
+                )
+            )
+        )
+    writer.shutdown()
+    assert [r.status for r in responses] == [202] * 5
+    assert inbox.pending_count(inbox.inbox_path()) == 5
+    yield [r.body["delivery_id"] for r in responses]
+    connections.close_all()
+
+
+def test_a_crash_between_the_two_commits_stores_and_applies_once(acked, monkeypatch):
+    """The WebhookEvents and their messages are committed, then the process dies before the
+    inbox rows are deleted: the next round finds the delivery ids taken and only deletes."""
+    real_remove = inbox.remove
+
+    def die(path, ids):
+        raise OSError("killed before the inbox was cleaned")
+
+    monkeypatch.setattr(inbox, "remove", die)
+    with pytest.raises(OSError):
+        applier.apply_pending()
+    assert WebhookEvent.objects.filter(delivery_id__in=acked, status="processed").count() == 5
+    assert inbox.pending_count(inbox.inbox_path()) == 5
+
+    monkeypatch.setattr(inbox, "remove", real_remove)
+    assert applier.run(once=True) == 0  # nothing new to apply
+    assert inbox.pending_count(inbox.inbox_path()) == 0
+    assert WebhookEvent.objects.filter(delivery_id__in=acked).count() == 5
+    assert Message.objects.filter(external_id__startswith="inbox-").count() == 5
+
+
+def test_a_database_error_while_applying_keeps_them_in_the_inbox(acked, monkeypatch):
+    calls = {"n": 0}
+    real = WhatsAppWebhookProcessor.process_batch
+
+    def flaky(self, batch):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("disk I/O error (simulated)")
+        return real(self, batch)
+
+    monkeypatch.setattr(WhatsAppWebhookProcessor, "process_batch", flaky)
+    with pytest.raises(OperationalError):
+        applier.apply_pending()
+    assert not WebhookEvent.objects.exists()  # rolled back with the failed apply
+    assert inbox.pending_count(inbox.inbox_path()) == 5  # still safe in the inbox
+
+    assert applier.run(once=True) == 5
+    assert WebhookEvent.objects.filter(delivery_id__in=acked, status="processed").count() == 5
+    assert inbox.pending_count(inbox.inbox_path()) == 0
+
+
+def test_moved_in_the_order_they_were_acknowledged(acked):
+    applier.run(once=True)
+    moved = list(WebhookEvent.objects.order_by("pk").values_list("delivery_id", flat=True))
+    assert moved == acked
+
+
+def test_an_unwritable_inbox_is_an_unavailable_database(sample_client, settings, tmp_path):
+    """The writer's caller spools on OperationalError; the inbox raises exactly that."""
+    with pytest.raises(OperationalError):
+        inbox.append(str(tmp_path / "missing-folder" / "inbox"), [{"delivery_id": "x"}])
