@@ -91,6 +91,7 @@ class Result:
     lost: int | None = None
     applied_after_s: float | None = None
     peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
 
 
 @dataclass
@@ -221,8 +222,10 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of a process and all its descendants (Linux /proc): the sum of their
+    RSS, which counts each page shared after fork once per process, and the sum of their PSS,
+    which shares such pages out (the memory the tree really holds)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -231,32 +234,45 @@ def tree_rss_mb(pid: int) -> float:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         stack.extend(children.get(current, []))
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+        rss += _proc_kb(f"/proc/{current}/status", "VmRSS:")
+        pss += _proc_kb(f"/proc/{current}/smaps_rollup", "Pss:")
+    return rss / 1024, pss / 1024
+
+
+def _proc_kb(path: str, key: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._done = pid, 0.0, threading.Event()
+        self.pid, self._done = pid, threading.Event()
+        self.peak_rss = self.peak_pss = 0.0
+
+    def _sample(self) -> None:
+        rss, pss = tree_memory_mb(self.pid)
+        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
 
     def run(self) -> None:
         while not self._done.wait(0.2):
-            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self._sample()
 
-    def finish(self) -> float:
+    def finish(self) -> tuple[float, float]:
         self._done.set()
         self.join()
-        return max(self.peak, tree_rss_mb(self.pid))
+        self._sample()
+        return self.peak_rss, self.peak_pss
 
 
 def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[str, float]:
@@ -329,13 +345,14 @@ def measure(
     stats = wrk(port, token, conns, seconds, prefix)
     stored = stored_rows(target, db) if target != "ceiling" else 0  # as wrk ends
     applied = wait_applied(db) if target == "ours" else None
-    peak = sampler.finish()
+    peak_rss, peak_pss = sampler.finish()
     result = Result(
         rps=stats["2xx"] / (stats["duration_us"] / 1e6),
         p50_ms=stats["p50_us"] / 1000,
         p99_ms=stats["p99_us"] / 1000,
         non2xx=int(stats["non2xx"] + stats["errors"]),
-        peak_rss_mb=peak,
+        peak_rss_mb=peak_rss,
+        peak_pss_mb=peak_pss,
     )
     if target != "ceiling":
         # Acknowledged but not stored. (Negative would mean requests stored while wrk was
@@ -456,6 +473,7 @@ def main() -> None:
                         "burst_rps": burst.rps,
                         "burst_applied_after_s": burst.applied_after_s,
                         "burst_peak_rss_mb": burst.peak_rss_mb,
+                        "burst_peak_pss_mb": burst.peak_pss_mb,
                         "burst_lost": burst.lost,
                     }
             finally:
@@ -487,7 +505,7 @@ def report(table, extras, kinds, args) -> None:
     print()
     print(
         "| banco | conexões | alvo | req/s | p50 ms | p99 ms | não-2xx | perdidos | aplicado após (s) "
-        "| pico RSS MB | nosso/teto | nosso/base |"
+        "| pico RSS/PSS MB | nosso/teto | nosso/base |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in kinds:
@@ -504,19 +522,21 @@ def report(table, extras, kinds, args) -> None:
                     f"| {kind} | {conns} | {target} | {fmt(rps)} | {fmt(cell.median('p50_ms'), '.1f')} | "
                     f"{fmt(cell.median('p99_ms'), '.1f')} | {fmt(cell.median('non2xx'))} | "
                     f"{fmt(cell.median('lost'))} | {fmt(cell.median('applied_after_s'), '.2f')} | "
-                    f"{fmt(cell.median('peak_rss_mb'))} | {ratios[0]} | {ratios[1]} |"
+                    f"{fmt(cell.median('peak_rss_mb'))}/{fmt(cell.median('peak_pss_mb'))} | "
+                    f"{ratios[0]} | {ratios[1]} |"
                 )
     print()
     print(
         "| banco | início até o 1º 200 (s) | rajada de %ss: req/s | perdidos | tudo aplicado após o fim (s) "
-        "| pico RSS MB | webhook_reprocess (eventos/s) |" % args.burst
+        "| pico RSS/PSS MB | webhook_reprocess (eventos/s) |" % args.burst
     )
     print("|---|---|---|---|---|---|---|")
     for kind in kinds:
         e = extras[kind]
         print(
             f"| {kind} | {e['startup_s']:.2f} | {e['burst_rps']:.0f} | {e['burst_lost']} | "
-            f"{fmt(e['burst_applied_after_s'], '.2f')} | {e['burst_peak_rss_mb']:.0f} | "
+            f"{fmt(e['burst_applied_after_s'], '.2f')} | "
+            f"{e['burst_peak_rss_mb']:.0f}/{e['burst_peak_pss_mb']:.0f} | "
             f"{e['reprocess_rate']:.0f} ({e['reprocess_events']} eventos) |"
         )
 
