@@ -105,6 +105,7 @@ class WhatsAppWebhookProcessor:
         """
         started = time.perf_counter()
         outcomes: list[_Outcome] = []
+        self._clients: dict[int, Client] = {}  # one reference object per client and batch
         with transaction.atomic():
             for event, parsed in items:
                 outcomes.append(self._prepare(event, parsed))
@@ -198,7 +199,7 @@ class WhatsAppWebhookProcessor:
 
     def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | None:
         if event.client_id is not None:
-            return Client(pk=event.client_id)
+            return self._client_ref(event.client_id)
         info = (
             client_directory.get(parsed.client_key or event.client_key)
             or client_directory.fallback()
@@ -207,7 +208,17 @@ class WhatsAppWebhookProcessor:
             return None
         WebhookEvent.objects.filter(pk=event.pk).update(client_id=info.id)
         event.client_id = info.id
-        return Client(pk=info.id)
+        return self._client_ref(info.id)
+
+    def _client_ref(self, pk: int) -> Client:
+        """A Client standing for its id (a foreign-key target), built once per batch: building
+        one computes every field default, a new secret token included."""
+        clients = getattr(self, "_clients", None)
+        if clients is None:
+            clients = self._clients = {}
+        if pk not in clients:
+            clients[pk] = Client(pk=pk)
+        return clients[pk]
 
     @staticmethod
     def _event_client(item: Event, parsed: ParseResult, client: Client) -> Client | None:

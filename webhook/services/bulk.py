@@ -19,6 +19,7 @@ from django.db.models import Q
 from webhook.events import MessageEvent
 from webhook.models import Chat, Message, PendingUpdate, Sender
 from webhook.services import messages
+from webhook.services.rows import insert_ignoring_conflicts
 from webhook.services.stats import StatsAccumulator
 
 
@@ -75,23 +76,26 @@ def _client_messages_apply(
     ]
     if not rows:
         return set()
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    insert_ignoring_conflicts(Message, rows)
     stored = {
-        m.external_id: m
-        for m in Message.objects.filter(
+        external_id: (pk, event_id)
+        for external_id, pk, event_id in Message.objects.filter(
             client_id=client_id, external_id__in=[r.external_id for r in rows]
-        )
+        ).values_list("external_id", "pk", "webhook_event_id")
     }
     created: set[int] = set()
     new_messages = []
     for row in rows:
-        message = stored.get(row.external_id)
+        pk, event_id = stored.get(row.external_id, (None, None))
         work = first_of[row.external_id]
-        # Ours only if the stored row is this delivery's (a concurrent process may have won).
-        if message is not None and message.webhook_event_id == work.webhook_event_id:
+        # Ours only if the stored row is this delivery's (a concurrent process may have won);
+        # then it holds exactly what we built, so the built object stands for it.
+        if pk is not None and event_id == work.webhook_event_id:
+            row.pk = pk
+            row._state.adding, row._state.db = False, Message.objects.db
             created.add(work.index)
-            new_messages.append(message)
-            stats.add_message(message)
+            new_messages.append(row)
+            stats.add_message(row)
     _pending_for(client_id, new_messages)
     return created
 

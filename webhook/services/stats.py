@@ -23,6 +23,7 @@ from webhook.models import (
     RealTimeStats,
     WebhookEvent,
 )
+from webhook.services.rows import update_rows
 
 STEP_COUNTERS = {"delivered": "delivered", "read": "read", "failed": "failed"}
 ACTIVE_WINDOW = timedelta(minutes=15)
@@ -150,29 +151,6 @@ def _contact_rows(chats: dict[int, Chat]) -> dict[int, ContactStats]:
             for c in ContactStats.objects.select_for_update().filter(chat_id__in=list(chats))
         }
     return rows
-
-
-def update_rows(model, rows: list, fields: list[str]) -> None:
-    """One UPDATE statement executed for many rows (executemany), values as the ORM adapts them."""
-    if not rows:
-        return
-    from django.db import connection
-
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    # Names come from the model's own metadata, values are parameters.
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in columns),
-        quote(meta.pk.column),
-    )
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _extend_responses(contact: ContactStats, batch: list[Message]) -> None:
