@@ -313,15 +313,19 @@ def wait_applied(db: Database, timeout: float = 120) -> float:
 
 
 def inbox_rows(db: Database) -> int:
-    """SQLite: deliveries committed to the inbox that the applier has not moved in yet."""
-    inbox = Path(f"{db.path}-inbox") if db.kind == "sqlite" else None
-    if inbox is None or not inbox.exists():
+    """SQLite: deliveries committed to the receivers' inboxes, not moved in yet."""
+    if db.kind != "sqlite":
         return 0
-    with sqlite3.connect(inbox, timeout=30) as conn:
-        try:
-            return conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
-        except sqlite3.OperationalError:  # not created yet
-            return 0
+    total = 0
+    for path in Path(db.path).parent.glob(f"{Path(db.path).name}-inbox.*"):
+        if not path.suffix[1:].isdigit():
+            continue  # -wal, -shm, .writelock
+        with sqlite3.connect(path, timeout=30) as conn:
+            try:
+                total += conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
+            except sqlite3.OperationalError:  # not created yet
+                pass
+    return total
 
 
 def stored_rows(target: str, db: Database) -> int:

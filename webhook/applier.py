@@ -45,12 +45,11 @@ def apply_pending(*, limit: int = 0, processor: WhatsAppWebhookProcessor | None 
     """Claim and apply up to ``limit`` received events; returns how many were applied."""
     limit = limit or chunk_size()
     processor = processor or WhatsAppWebhookProcessor()
-    path = inbox.inbox_path()
-    moved = inbox.oldest(path, limit) if path else []
+    moved = _from_inboxes(limit)
     with write_lock(), transaction.atomic():
         if moved:  # already-moved ones (a crash between the two commits) are skipped here
             WebhookEvent.objects.bulk_create(
-                [WebhookEvent(**fields) for _, fields in moved], ignore_conflicts=True
+                [WebhookEvent(**fields) for _, _, fields in moved], ignore_conflicts=True
             )
         queryset = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
@@ -58,9 +57,19 @@ def apply_pending(*, limit: int = 0, processor: WhatsAppWebhookProcessor | None 
         events = list(queryset[:limit])
         if events:
             processor.process_batch([(event, None) for event in events])
-    if moved:
-        inbox.remove(path, [row_id for row_id, _ in moved])
+    for path in {path for path, _, _ in moved}:
+        inbox.remove(path, [row_id for p, row_id, _ in moved if p == path])
+        inbox.forget_if_abandoned(path)
     return len(events)
+
+
+def _from_inboxes(limit: int) -> list[tuple[str, int, dict]]:
+    """SQLite: up to ``limit`` of the oldest deliveries waiting in the receivers' inboxes."""
+    rows: list[tuple[str, int, dict]] = []
+    for path in inbox.paths():
+        rows += [(path, row_id, fields) for row_id, fields in inbox.oldest(path, limit)]
+    rows.sort(key=lambda row: row[2]["received_at"])  # ISO timestamps, all UTC
+    return rows[:limit]
 
 
 def run(stop: threading.Event | None = None, *, once: bool = False) -> int:

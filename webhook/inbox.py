@@ -1,10 +1,11 @@
-"""The inbox: SQLite's acks commit to a file of their own, the applier moves them in.
+"""The inbox: SQLite's acks commit to files of their own, the applier moves them in.
 
 SQLite lets one connection write a database file at a time. Receivers committing raw events
 into the main file would queue behind the applier's transactions (tens of milliseconds each),
-so with SQLite the receivers' group-commit writer (``webhook.writer``) commits into this inbox,
-a second SQLite file beside the database (WAL, ``synchronous=FULL``, fsync per commit): a 2xx
-still means the delivery is committed to disk. The applier takes the oldest rows, inserts them
+so with SQLite each receiver process's group-commit writer (``webhook.writer``) commits into
+its own inbox, a small SQLite file beside the database (``db.sqlite3-inbox.<pid>``; WAL,
+``synchronous=FULL``, fsync per commit): a 2xx still means the delivery is committed to disk,
+and no receiver waits for another's lock. The applier takes the oldest rows, inserts them
 as WebhookEvents and applies them in one transaction of the main database, then deletes them
 from the inbox. A crash between the two commits leaves rows that were already moved: the
 next round finds their ``delivery_id`` taken and only deletes them, so nothing is stored twice.
@@ -15,7 +16,10 @@ PostgreSQL takes many writers at once, so there the writer commits WebhookEvents
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -35,14 +39,69 @@ SCHEMA = (
 )
 
 
-def inbox_path() -> str | None:
-    """The inbox file of this database: only file SQLite databases have one."""
+def _base() -> str | None:
     if connection.vendor != "sqlite":
         return None
     name = str(connection.settings_dict["NAME"])
     if name == ":memory:" or name.startswith("file:"):
         return None
     return f"{name}-inbox"
+
+
+def inbox_path() -> str | None:
+    """This process's inbox file: only file SQLite databases have inboxes."""
+    base = _base()
+    return None if base is None else f"{base}.{os.getpid()}"
+
+
+def paths() -> list[str]:
+    """Every inbox file of this database (one per receiver process that has written)."""
+    base = _base()
+    if base is None:
+        return []
+    found = []
+    for candidate in glob.glob(glob.escape(base) + ".*"):
+        if re.fullmatch(r"\d+", candidate[len(base) + 1 :]):
+            found.append(candidate)
+    return sorted(found)
+
+
+def pending_count() -> int:
+    """Deliveries committed to the inboxes and not moved in yet."""
+    total = 0
+    for path in paths():
+        try:
+            total += _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]
+        except sqlite3.Error:
+            close()
+    return total
+
+
+def forget_if_abandoned(path: str) -> None:
+    """Delete an empty inbox whose receiver process is gone (restarted workers leave one)."""
+    pid = int(path.rsplit(".", 1)[1])
+    if pid == os.getpid() or _alive(pid):
+        return
+    try:
+        if _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]:
+            return
+    except sqlite3.Error:
+        close()
+        return
+    close()
+    for suffix in ("", "-wal", "-shm", ".writelock"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + suffix)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _connection(path: str) -> sqlite3.Connection:
@@ -115,11 +174,3 @@ def remove(path: str, ids: list[int]) -> None:
         return
     with _transaction(path) as conn:
         conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in ids])
-
-
-def pending_count(path: str) -> int:
-    try:
-        return _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]
-    except sqlite3.Error:
-        close()
-        return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -101,8 +100,7 @@ def event_as_dict(event: WebhookEvent) -> dict[str, Any]:
 
 def inbox_waiting() -> int:
     """SQLite: deliveries acknowledged into the inbox that the applier has not moved in yet."""
-    path = inbox.inbox_path()
-    return inbox.pending_count(path) if path is not None and Path(path).exists() else 0
+    return inbox.pending_count()
 
 
 def status_summary() -> dict[str, Any]:

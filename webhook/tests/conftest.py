@@ -34,8 +34,7 @@ def _remove_inbox() -> None:
     from webhook import inbox
 
     inbox.close()
-    path = inbox.inbox_path()
-    if path is not None:
+    for path in inbox.paths():
         for suffix in ("", "-wal", "-shm", ".writelock"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 

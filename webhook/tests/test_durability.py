@@ -6,6 +6,7 @@ process) against its own database, and checks the database directly afterwards.
 
 from __future__ import annotations
 
+import glob
 import signal
 import sqlite3
 import threading
@@ -127,13 +128,24 @@ def _outage_then_recovery(receiver, take_down, bring_back) -> None:
     assert not list((receiver.workdir / "spool").glob("*.jsonl"))
 
 
-def test_sqlite_locked_past_its_timeout_spools_and_recovers(sqlite_receiver):
-    """Both files locked: the database and the inbox the acks commit to."""
+@pytest.fixture
+def sqlite_single_receiver(tmp_path):
+    """One receiver process, so that after one delivery its inbox file exists to be locked."""
+    receiver = LiveReceiver(tmp_path, env={"WEBHOOK_SQLITE_TIMEOUT": "1", "WEBHOOK_WORKERS": "1"})
+    receiver.prepare()
+    yield receiver
+    receiver.kill()
+
+
+def test_sqlite_locked_past_its_timeout_spools_and_recovers(sqlite_single_receiver):
+    """Every file locked: the database and the inbox the acks commit to."""
+    receiver = sqlite_single_receiver
     holders: list[sqlite3.Connection] = []
-    paths = [sqlite_receiver.sqlite_path, f"{sqlite_receiver.sqlite_path}-inbox"]
 
     def take_down() -> None:
-        for path in paths:
+        inboxes = glob.glob(f"{glob.escape(str(receiver.sqlite_path))}-inbox.*[0-9]")
+        assert inboxes, "the warm-up delivery created the receiver's inbox"
+        for path in [receiver.sqlite_path, *inboxes]:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             conn.execute("BEGIN EXCLUSIVE")
             holders.append(conn)
@@ -143,7 +155,7 @@ def test_sqlite_locked_past_its_timeout_spools_and_recovers(sqlite_receiver):
             conn.execute("COMMIT")
             conn.close()
 
-    _outage_then_recovery(sqlite_receiver, take_down, bring_back)
+    _outage_then_recovery(receiver, take_down, bring_back)
 
 
 def test_sqlite_main_file_locked_acks_keep_coming_and_apply_after(sqlite_receiver):

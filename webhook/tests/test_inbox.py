@@ -38,7 +38,7 @@ def acked(sample_client, settings):
         )
     writer.shutdown()
     assert [r.status for r in responses] == [202] * 5
-    assert inbox.pending_count(inbox.inbox_path()) == 5
+    assert inbox.pending_count() == 5
     yield [r.body["delivery_id"] for r in responses]
     connections.close_all()
 
@@ -55,11 +55,11 @@ def test_a_crash_between_the_two_commits_stores_and_applies_once(acked, monkeypa
     with pytest.raises(OSError):
         applier.apply_pending()
     assert WebhookEvent.objects.filter(delivery_id__in=acked, status="processed").count() == 5
-    assert inbox.pending_count(inbox.inbox_path()) == 5
+    assert inbox.pending_count() == 5
 
     monkeypatch.setattr(inbox, "remove", real_remove)
     assert applier.run(once=True) == 0  # nothing new to apply
-    assert inbox.pending_count(inbox.inbox_path()) == 0
+    assert inbox.pending_count() == 0
     assert WebhookEvent.objects.filter(delivery_id__in=acked).count() == 5
     assert Message.objects.filter(external_id__startswith="inbox-").count() == 5
 
@@ -78,11 +78,11 @@ def test_a_database_error_while_applying_keeps_them_in_the_inbox(acked, monkeypa
     with pytest.raises(OperationalError):
         applier.apply_pending()
     assert not WebhookEvent.objects.exists()  # rolled back with the failed apply
-    assert inbox.pending_count(inbox.inbox_path()) == 5  # still safe in the inbox
+    assert inbox.pending_count() == 5  # still safe in the inbox
 
     assert applier.run(once=True) == 5
     assert WebhookEvent.objects.filter(delivery_id__in=acked, status="processed").count() == 5
-    assert inbox.pending_count(inbox.inbox_path()) == 0
+    assert inbox.pending_count() == 0
 
 
 def test_moved_in_the_order_they_were_acknowledged(acked):
@@ -95,3 +95,21 @@ def test_an_unwritable_inbox_is_an_unavailable_database(sample_client, settings,
     """The writer's caller spools on OperationalError; the inbox raises exactly that."""
     with pytest.raises(OperationalError):
         inbox.append(str(tmp_path / "missing-folder" / "inbox"), [{"delivery_id": "x"}])
+
+
+def test_several_receivers_inboxes_move_oldest_first_and_abandoned_ones_go(acked):
+    """Each receiver process has its own inbox; the applier merges them by time of receipt and
+    deletes the empty inbox of a process that is gone (a restarted worker)."""
+    own = inbox.inbox_path()
+    row_id, fields = inbox.oldest(own, 1)[0]
+    inbox.remove(own, [row_id])
+    gone = f"{own.rsplit('.', 1)[0]}.999999"  # no such process
+    earlier = dict(fields, received_at="2020-01-01T00:00:00+00:00")
+    inbox.append(gone, [earlier])
+    assert sorted(inbox.paths()) == sorted([own, gone])
+
+    assert applier.run(once=True) == 5
+    first = WebhookEvent.objects.order_by("pk").first()
+    assert first.delivery_id == fields["delivery_id"]  # the oldest receipt went in first
+    assert inbox.paths() == [own]  # the abandoned, now empty inbox was removed
+    assert inbox.pending_count() == 0
