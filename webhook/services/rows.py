@@ -44,13 +44,11 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: list[models.Model
         ", ".join(ops.quote_name(f.column) for f in fields),
     )
     tail = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    batch = max(1, ops.bulk_batch_size(fields, objs))
+    sql = head + "(" + ", ".join(["%s"] * len(fields)) + ") " + tail
+    # One statement, many parameter rows: both drivers prepare it once (psycopg pipelines the
+    # rows; a multi-row VALUES of 10,000 placeholders made it re-parse the text every time).
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch):
-            chunk = objs[start : start + batch]
-            params = [prepare(obj) for obj in chunk for prepare in preparers]
-            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + " " + tail, params)
+        cursor.executemany(sql, [[prepare(obj) for prepare in preparers] for obj in objs])
 
 
 def update_rows(model: type[models.Model], rows: list, fields: list[str]) -> None:
