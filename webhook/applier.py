@@ -95,6 +95,8 @@ def run(stop: threading.Event | None = None, *, once: bool = False) -> int:
 
 
 def _drain_spool_now_and_then(last_check: float) -> float:
+    """Every few seconds: drain the outage spool, and delete the empty inboxes of receiver
+    processes that are gone (a worker that died after its last delivery was moved)."""
     if time.monotonic() - last_check < SPOOL_CHECK_SECONDS:
         return last_check
     try:
@@ -102,6 +104,8 @@ def _drain_spool_now_and_then(last_check: float) -> float:
             spool.drain()
     except (DatabaseError, OSError):
         logger.warning("applier: spool not drained yet; the database is unavailable")
+    for path in inbox.paths():
+        inbox.forget_if_abandoned(path)
     return time.monotonic()
 
 

@@ -69,7 +69,9 @@ def paths() -> list[str]:
 def pending_count() -> int:
     """Deliveries committed to the inboxes and not moved in yet."""
     total = 0
-    for path in paths():
+    current = paths()
+    _forget_connections(keep=set(current))
+    for path in current:
         try:
             total += _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]
         except sqlite3.Error:
@@ -82,16 +84,17 @@ def forget_if_abandoned(path: str) -> None:
     pid = int(path.rsplit(".", 1)[1])
     if pid == os.getpid() or _alive(pid):
         return
-    try:
-        if _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]:
+    with file_lock(f"{path}.writelock"):  # what writers take around their transactions
+        try:
+            if _connection(path).execute("SELECT count(*) FROM inbox").fetchone()[0]:
+                return
+        except sqlite3.Error:
+            close()
             return
-    except sqlite3.Error:
         close()
-        return
-    close()
-    for suffix in ("", "-wal", "-shm", ".writelock"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path + suffix)
+        for suffix in ("", "-wal", "-shm", ".writelock"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path + suffix)
 
 
 def _alive(pid: int) -> bool:
@@ -116,6 +119,13 @@ def _connection(path: str) -> sqlite3.Connection:
         conn.execute(SCHEMA)
         conns[path] = conn
     return conn
+
+
+def _forget_connections(keep: set[str]) -> None:
+    """Close this thread's connections to inboxes that were deleted meanwhile."""
+    conns: dict[str, sqlite3.Connection] = getattr(_local, "conns", None) or {}
+    for path in [p for p in conns if p not in keep and p != inbox_path()]:
+        conns.pop(path).close()
 
 
 def close() -> None:

@@ -113,3 +113,19 @@ def test_several_receivers_inboxes_move_oldest_first_and_abandoned_ones_go(acked
     assert first.delivery_id == fields["delivery_id"]  # the oldest receipt went in first
     assert inbox.paths() == [own]  # the abandoned, now empty inbox was removed
     assert inbox.pending_count() == 0
+
+
+def test_empty_inboxes_of_gone_processes_are_cleaned_up_while_idle(sample_client, monkeypatch):
+    """A worker that died after its last delivery was moved leaves an empty inbox behind; the
+    applier's periodic housekeeping deletes it (and never the inbox of a live process)."""
+    own = inbox.inbox_path()
+    gone = f"{own.rsplit('.', 1)[0]}.999999"
+    inbox.append(own, [{"delivery_id": "placeholder"}])
+    inbox.remove(own, [row_id for row_id, _ in inbox.oldest(own, 10)])
+    inbox.append(gone, [{"delivery_id": "moved-long-ago"}])
+    inbox.remove(gone, [row_id for row_id, _ in inbox.oldest(gone, 10)])
+    assert sorted(inbox.paths()) == sorted([own, gone])
+
+    applier._drain_spool_now_and_then(0.0)
+    assert inbox.paths() == [own]
+    assert inbox.pending_count() == 0
