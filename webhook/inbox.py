@@ -23,12 +23,12 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, connection
 
 from webhook.dblock import file_lock
+from webhook.spool import to_json
 
 _local = threading.local()
 SCHEMA = (
@@ -151,16 +151,9 @@ def _transaction(path: str) -> Iterator[sqlite3.Connection]:
         raise OperationalError(f"inbox: {exc}") from exc
 
 
-def _encode(fields: dict[str, Any]) -> str:
-    return json.dumps(
-        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()},
-        ensure_ascii=False,
-    )
-
-
 def append(path: str, batch: list[dict[str, Any]]) -> None:
     """Commit these deliveries durably (one transaction, one fsync)."""
-    rows = [(fields["delivery_id"], _encode(fields)) for fields in batch]
+    rows = [(fields["delivery_id"], to_json(fields)) for fields in batch]
     with _transaction(path) as conn:
         conn.executemany("INSERT INTO inbox (delivery_id, fields) VALUES (?, ?)", rows)
 

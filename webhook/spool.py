@@ -52,10 +52,16 @@ def _locked():
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def to_json(fields: dict[str, Any]) -> str:
+    """Prepared WebhookEvent fields as one JSON text (times in ISO 8601), as the spool and the
+    inbox keep them; ``WebhookEvent(**json.loads(text))`` stores them again."""
+    record = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
+    return json.dumps(record, ensure_ascii=False)
+
+
 def append(fields: dict[str, Any]) -> None:
     """Write one delivery durably (fsync of the file and, when new, of its folder)."""
-    record = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
-    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+    line = (to_json(fields) + "\n").encode("utf-8", "surrogatepass")
     with _locked() as folder:
         path = folder / ACTIVE_NAME
         is_new = not path.exists()
