@@ -1,0 +1,90 @@
+"""The receiver under each WSGI server it offers (``--server`` / WEBHOOK_SERVER).
+
+Granian is the default on Linux and macOS; gunicorn stays available. Both must ack a delivery
+only once it is stored and get it applied, and both must replace a worker that dies.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from webhook.sample import sample_payload
+from webhook.tests.live import LiveReceiver
+
+pytestmark = pytest.mark.skipif(os.name == "nt", reason="granian and gunicorn: POSIX only")
+
+
+@pytest.fixture(params=["granian", "gunicorn"])
+def receiver(request, tmp_path):
+    live = LiveReceiver(tmp_path, env={"WEBHOOK_SERVER": request.param, "WEBHOOK_WORKERS": "2"})
+    live.prepare()
+    live.start()
+    yield live
+    live.kill()
+
+
+def _workers(receiver: LiveReceiver) -> set[int]:
+    """The server's worker processes: its children that are not the applier."""
+    assert receiver.process is not None
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            continue  # exited, not yet reaped by the server
+        if fields.get("PPid", "").strip() == str(receiver.process.pid) and (
+            b"webhook_apply" not in cmdline
+        ):
+            found.add(int(entry.name))
+    return found
+
+
+def test_acks_and_applies_under_each_server(receiver):
+    message_id = f"srv-{uuid.uuid4().hex[:8]}"
+    status, body = receiver.post(sample_payload(message_id=message_id))
+    assert status == 202 and body["status"] == "received", body
+    assert body["delivery_id"]
+    applied = receiver.wait_for(
+        f"SELECT count(*) FROM webhook_message WHERE external_id = '{message_id}'",  # noqa: S608
+        1,
+    )
+    assert applied == 1, receiver.log()[-3000:]
+    status, body = receiver.post(sample_payload(message_id=message_id))
+    assert status == 202  # the duplicate is stored too, and applied as a duplicate
+    assert receiver.wait_for(
+        "SELECT count(*) FROM webhook_webhookevent WHERE status = 'duplicate'", 1
+    ), receiver.log()[-3000:]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
+def test_a_dead_worker_is_replaced(receiver):
+    deadline = time.monotonic() + 20  # the first worker answers while the second still boots
+    while len(workers := _workers(receiver)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(workers) == 2, (workers, receiver.log()[-3000:])
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        current = _workers(receiver)
+        if len(current) == 2 and victim not in current:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"no new worker after killing {victim}: {receiver.log()[-3000:]}")
+    assert receiver.process is not None and receiver.process.poll() is None
+    for n in range(10):  # whichever worker takes them, deliveries are acked again
+        status, body = receiver.post(sample_payload(message_id=f"after-{n}-{uuid.uuid4().hex[:6]}"))
+        assert status == 202, (status, body, receiver.log()[-3000:])
