@@ -28,6 +28,7 @@ from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, path_event_of
 from webhook.validators import MASK, WebhookValidator, authenticate, mask_unparsed, valid_ip
+from webhook.writer import StoredEvent, writer
 
 logger = logging.getLogger(__name__)
 REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for audit
@@ -193,11 +194,9 @@ def receive(request: InboundRequest) -> IngestResponse:
     return _apply(event, parsed)
 
 
-def _store(fields: dict[str, Any]) -> WebhookEvent:
+def _store(fields: dict[str, Any]) -> WebhookEvent | StoredEvent:
     """Commit the raw event: through the group-commit writer in background mode."""
     if webhook_settings.APPLY_MODE == "background":
-        from webhook.writer import writer
-
         return writer.store(fields)
     return WebhookEvent.objects.create(**fields)
 
@@ -275,7 +274,7 @@ def _store_elsewhere(fields: dict[str, Any], exc: Exception) -> IngestResponse:
     return IngestResponse(202, {"ok": True, "spooled": True, "delivery_id": fields["delivery_id"]})
 
 
-def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
+def _apply(event: WebhookEvent | StoredEvent, parsed: ParseResult) -> IngestResponse:
     body: dict[str, Any] = {
         "ok": True,
         "event_id": event.pk,  # None while a SQLite ack waits in the inbox (webhook.inbox)
@@ -290,6 +289,7 @@ def _apply(event: WebhookEvent, parsed: ParseResult) -> IngestResponse:
     if webhook_settings.APPLY_MODE == "background":
         body["status"] = WebhookEvent.Status.RECEIVED  # the applier process takes it from here
         return IngestResponse(202, body)
+    assert isinstance(event, WebhookEvent)  # inline mode: the model row itself
     started = time.perf_counter()
     try:
         body["status"] = WhatsAppWebhookProcessor().process(event, parsed)

@@ -10,10 +10,12 @@ drain interrupted half-way and run again stores each delivery exactly once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import threading
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,11 @@ logger = logging.getLogger(__name__)
 ACTIVE_NAME = "pending.jsonl"
 _thread_lock = threading.Lock()
 _drain_running = threading.Event()
+# drain_soon looks at the spool folder at most this often (it runs after every write), and at
+# once after this process spooled something itself.
+CHECK_SECONDS = 1.0
+_next_check = 0.0
+_spooled_here = False
 
 try:  # POSIX: one process at a time touches the spool files
     import fcntl
@@ -59,8 +66,27 @@ def to_json(fields: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def from_json(text: str) -> dict[str, Any]:
+    """The reverse of :func:`to_json`: the fields, with their times as datetimes again."""
+    record = json.loads(text)
+    for name in _datetime_fields():
+        if isinstance(record.get(name), str):
+            record[name] = datetime.fromisoformat(record[name])
+    return record
+
+
+@functools.cache
+def _datetime_fields() -> tuple[str, ...]:
+    from django.db.models import DateTimeField
+
+    from webhook.models import WebhookEvent
+
+    return tuple(f.name for f in WebhookEvent._meta.concrete_fields if isinstance(f, DateTimeField))
+
+
 def append(fields: dict[str, Any]) -> None:
     """Write one delivery durably (fsync of the file and, when new, of its folder)."""
+    global _spooled_here
     line = (to_json(fields) + "\n").encode("utf-8", "surrogatepass")
     with _locked() as folder:
         path = folder / ACTIVE_NAME
@@ -71,6 +97,7 @@ def append(fields: dict[str, Any]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+        _spooled_here = True
         if is_new and hasattr(os, "O_DIRECTORY"):
             dir_fd = os.open(folder, os.O_DIRECTORY)
             try:
@@ -103,7 +130,7 @@ def _read(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                records.append(from_json(line))
             except json.JSONDecodeError:  # a line torn by a crash mid-write was never acknowledged
                 logger.error(
                     "spool %s line %s is incomplete and was never acknowledged: skipped",
@@ -147,8 +174,16 @@ def drain() -> int:
 
 
 def drain_soon() -> None:
-    """After a successful write: if anything is spooled, drain it in a background thread."""
-    if _drain_running.is_set() or not pending_files():
+    """After a successful write: if anything is spooled, drain it in a background thread.
+
+    Called on every acknowledged delivery, so the folder is looked at only when this process
+    spooled something or once a second (the applier also drains every few seconds)."""
+    global _next_check, _spooled_here
+    now = time.monotonic()
+    if _drain_running.is_set() or (not _spooled_here and now < _next_check):
+        return
+    _next_check, _spooled_here = now + CHECK_SECONDS, False
+    if not pending_files():
         return
     _drain_running.set()
 
