@@ -109,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             f"PRAGMA synchronous={os.environ.get('WEBHOOK_SQLITE_SYNCHRONOUS', 'FULL')};"
             "PRAGMA foreign_keys=ON;"
             "PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-20000;"
+            # 4 MB of page cache per connection: the applier ran as fast as with 20 MB (the
+            # OS caches the file too), and each process holds 16 MB less.
+            "PRAGMA cache_size=-4000;"
         ),
     }
 else:

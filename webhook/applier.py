@@ -27,6 +27,7 @@ from webhook import inbox, spool
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 from webhook.processor import WhatsAppWebhookProcessor
+from webhook.services.rows import insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
 CHUNK_SIZE = int(os.environ.get("WEBHOOK_APPLY_CHUNK", "0"))  # 0: by database, see chunk_size()
@@ -47,20 +48,44 @@ def apply_pending(*, limit: int = 0, processor: WhatsAppWebhookProcessor | None 
     processor = processor or WhatsAppWebhookProcessor()
     moved = _from_inboxes(limit)
     with write_lock(), transaction.atomic():
-        if moved:  # already-moved ones (a crash between the two commits) are skipped here
-            WebhookEvent.objects.bulk_create(
-                [WebhookEvent(**fields) for _, _, fields in moved], ignore_conflicts=True
-            )
-        queryset = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
-        if connection.features.has_select_for_update_skip_locked:
-            queryset = queryset.select_for_update(skip_locked=True)
-        events = list(queryset[:limit])
+        events = _move_in(moved) if moved else _claim(limit)
         if events:
             processor.process_batch([(event, None) for event in events])
     for path in {path for path, _, _ in moved}:
         inbox.remove(path, [row_id for p, row_id, _ in moved if p == path])
         inbox.forget_if_abandoned(path)
     return len(events)
+
+
+def _claim(limit: int) -> list[WebhookEvent]:
+    """The oldest stored events still to apply (PostgreSQL: locked, skipping those another
+    applier holds)."""
+    queryset = WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED).order_by("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset[:limit])
+
+
+def _move_in(moved: list[tuple[str, int, dict]]) -> list[WebhookEvent]:
+    """Store inbox rows as WebhookEvents; returns those to apply, as the objects just built
+    (reading them back cost more than the rest of the move). A row whose delivery id is
+    already stored was moved before a crash between the two commits: it is not stored again,
+    and applied only if it is still waiting."""
+    rows = [WebhookEvent(**fields) for _, _, fields in moved]
+    insert_ignoring_conflicts(WebhookEvent, rows)
+    stored = {
+        delivery_id: (pk, status)
+        for delivery_id, pk, status in WebhookEvent.objects.filter(
+            delivery_id__in=[row.delivery_id for row in rows]
+        ).values_list("delivery_id", "pk", "status")
+    }
+    events = []
+    for row in rows:
+        row.pk, status = stored[row.delivery_id]
+        row._state.adding, row._state.db = False, WebhookEvent.objects.db
+        if status == WebhookEvent.Status.RECEIVED and row.status == status:
+            events.append(row)
+    return events
 
 
 def _from_inboxes(limit: int) -> list[tuple[str, int, dict]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import json
 import os
 import re
 import sqlite3
@@ -28,7 +27,7 @@ from typing import Any
 from django.db import OperationalError, connection
 
 from webhook.dblock import file_lock
-from webhook.spool import to_json
+from webhook.spool import from_json, to_json
 
 _local = threading.local()
 SCHEMA = (
@@ -169,7 +168,7 @@ def oldest(path: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
     except sqlite3.Error as exc:
         close()
         raise OperationalError(f"inbox: {exc}") from exc
-    return [(row_id, json.loads(text)) for row_id, text in rows]
+    return [(row_id, from_json(text)) for row_id, text in rows]
 
 
 def remove(path: str, ids: list[int]) -> None:

@@ -173,6 +173,11 @@ def _location_fields(event: MessageEvent) -> dict[str, Any]:
     }
 
 
+# Choices' ``values`` builds a new list on every access: looked up once per message here.
+_MESSAGE_TYPES = frozenset(Message.Type.values)
+_MESSAGE_STATUSES = frozenset(Message.Status.values)
+
+
 def message_fields(
     *,
     client_id: int,
@@ -192,7 +197,7 @@ def message_fields(
         "chat": chat,
         "sender": sender,
         "from_me": event.from_me,
-        "type": event.type if event.type in Message.Type.values else Message.Type.UNKNOWN,
+        "type": event.type if event.type in _MESSAGE_TYPES else Message.Type.UNKNOWN,
         "subtype": _clip(event.subtype, 60),
         "text": event.text,
         "timestamp": timestamp,
@@ -201,9 +206,7 @@ def message_fields(
         "contacts": [dataclasses.asdict(c) for c in event.contacts],
         "quoted_id": _clip(event.quoted_id),
         "forwarded": event.forwarded,
-        "status": status
-        if not status or status in Message.Status.values
-        else Message.Status.UNKNOWN,
+        "status": status if not status or status in _MESSAGE_STATUSES else Message.Status.UNKNOWN,
         "webhook_event_id": webhook_event_id,
         **_media_fields(event),
         **_location_fields(event),

@@ -3,18 +3,22 @@
 The ORM compiles every value of every row through several generic layers; for the applier's
 wide rows (a Message has 42 columns) that was a third of its time. Here each column gets one
 preparer, chosen once: values that need no conversion (str, int, bool, float or None in the
-columns that hold them) pass straight through, anything else goes through the field's own
-``get_db_prep_save``, exactly as the ORM would. Table and column names come from the model's
-metadata; values are always parameters.
+columns that hold them) pass straight through; aware datetimes and JSON values go straight to
+the backend's adapter, which is where the ORM's layers end for them; anything else goes
+through the field's own ``get_db_prep_save``, exactly as the ORM would. ``auto_now`` and
+``auto_now_add`` columns take one "now" per statement. Table and column names come from the
+model's metadata; values are always parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
     "CharField": (str,),
@@ -36,7 +40,8 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: list[models.Model
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.auto_created]
-    preparers = [_preparer(f, adding=True) for f in fields]
+    now = timezone.now()
+    preparers = [_preparer(f, adding=True, now=now) for f in fields]
     ops = connection.ops
     head = "{} {} ({}) VALUES ".format(
         ops.insert_statement(on_conflict=OnConflict.IGNORE),
@@ -51,13 +56,44 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: list[models.Model
         cursor.executemany(sql, [[prepare(obj) for prepare in preparers] for obj in objs])
 
 
+def insert_returning_keys(model: type[models.Model], objs: list[models.Model]) -> None:
+    """``bulk_create(objs)``: multi-row ``INSERT ... RETURNING`` the primary keys, which are set
+    on the objects (as saved rows). For the writer's small batches of raw events."""
+    if not objs:
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model._default_manager.bulk_create(objs)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.auto_created]
+    now = timezone.now()
+    preparers = [_preparer(f, adding=True, now=now) for f in fields]
+    ops = connection.ops
+    returning, returning_params = ops.return_insert_columns([meta.pk])
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model's metadata
+        ops.quote_name(meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, ops.bulk_batch_size(fields, objs))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            sql = head + ", ".join([placeholders] * len(chunk)) + " " + returning
+            params = [prepare(obj) for obj in chunk for prepare in preparers]
+            cursor.execute(sql, params + list(returning_params))
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding, obj._state.db = False, connection.alias
+
+
 def update_rows(model: type[models.Model], rows: list, fields: list[str]) -> None:
     """One UPDATE statement executed for many rows (executemany)."""
     if not rows:
         return
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    preparers = [_preparer(f, adding=False) for f in columns]
+    now = timezone.now()
+    preparers = [_preparer(f, adding=False, now=now) for f in columns]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(meta.db_table),
@@ -69,14 +105,45 @@ def update_rows(model: type[models.Model], rows: list, fields: list[str]) -> Non
         cursor.executemany(sql, params)
 
 
-def _preparer(field: models.Field, *, adding: bool) -> Callable[[models.Model], Any]:
+def _preparer(field: models.Field, *, adding: bool, now: datetime) -> Callable[[models.Model], Any]:
+    attname = field.attname
     if getattr(field, "auto_now", False) or (adding and getattr(field, "auto_now_add", False)):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, adding), connection)
+        prepared_now = field.get_db_prep_save(now, connection)
+
+        def stamp(obj: models.Model) -> Any:  # what pre_save does, one "now" per statement
+            setattr(obj, attname, now)
+            return prepared_now
+
+        return stamp
     kind = field.get_internal_type()
     plain = _PLAIN_TYPES.get(kind)
     if kind == "ForeignKey" and field.target_field.get_internal_type() in _INTEGER_KEYS:
         plain = (int,)
-    attname = field.attname
+    ops = connection.ops
+    if kind == "DateTimeField":
+        adapt_datetime = ops.adapt_datetimefield_value
+
+        def prepare_datetime(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            if type(value) is datetime and value.tzinfo is not None:
+                return adapt_datetime(value)
+            return field.get_db_prep_save(value, connection)
+
+        return prepare_datetime
+    if kind == "JSONField":
+        adapt_json, encoder = ops.adapt_json_value, field.encoder
+
+        def prepare_json(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            if value is None:
+                return None
+            if type(value) in _JSON_TYPES:
+                return adapt_json(value, encoder)
+            return field.get_db_prep_save(value, connection)
+
+        return prepare_json
 
     def prepare(obj: models.Model) -> Any:
         value = getattr(obj, attname)
@@ -85,3 +152,6 @@ def _preparer(field: models.Field, *, adding: bool) -> Callable[[models.Model], 
         return field.get_db_prep_save(value, connection)
 
     return prepare
+
+
+_JSON_TYPES = (dict, list, str, int, float, bool)
