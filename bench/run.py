@@ -5,7 +5,8 @@ For SQLite and PostgreSQL, at 16 and 64 connections, wrk posts README-shaped del
 unique message id each) to 127.0.0.1 for a bounded time, against:
   - ceiling  : bench/minimal_flask.py (parse the JSON, answer 200) under gunicorn
   - baseline : bench/baseline.py (the straightforward receiver) under gunicorn
-  - ours     : servidor_webhook_local.py (group commit + batched background apply)
+  - ours     : servidor_webhook_local.py as `make run` starts it (granian, group commit,
+               batched background apply)
 Each figure is the median of --reps runs. Then a 20-second burst against ours measures how long
 normalisation lags behind and the peak memory, the start-up time is measured, and
 `webhook_reprocess` is timed on the burst's events. Prints one Markdown table.
@@ -502,9 +503,10 @@ def report(table, extras, kinds, args) -> None:
     print(
         f"Máquina: {platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; wrk -t2, {args.seconds}s por rodada, mediana de "
-        f"{args.reps}; gunicorn gthread; teto com {args.ceiling_workers} worker(s) x "
-        f"{args.ceiling_threads} threads; nosso receptor e baseline com "
-        f"{workers_for('ours', 'sqlite', args)} worker(s) x {args.threads} threads."
+        f"{args.reps}; teto e baseline em gunicorn gthread; teto com {args.ceiling_workers} "
+        f"worker(s) x {args.ceiling_threads} threads; nosso receptor (granian, o padrão de "
+        f"`servidor_webhook_local.py`) e baseline com {workers_for('ours', 'sqlite', args)} "
+        f"worker(s) x {args.threads} threads."
     )
     print()
     print(

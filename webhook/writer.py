@@ -24,7 +24,6 @@ from django.db import (
     OperationalError,
     close_old_connections,
     connections,
-    transaction,
 )
 
 from webhook import inbox
@@ -142,8 +141,8 @@ def commit_events(batch: list[dict[str, Any]]) -> list[StoredEvent | BaseExcepti
             inbox.append(path, batch)  # SQLite: the applier moves them in (webhook.inbox)
             return [StoredEvent.of(fields) for fields in batch]
         rows = [WebhookEvent(**fields) for fields in batch]
-        with write_lock(), transaction.atomic():
-            insert_returning_keys(WebhookEvent, rows)
+        with write_lock():
+            insert_returning_keys(WebhookEvent, rows)  # one statement: its own transaction
     except (DatabaseError, InterfaceError) as exc:
         close_old_connections()
         if len(batch) > 1 and not isinstance(exc, OperationalError | InterfaceError):

@@ -12,11 +12,12 @@ model's metadata; values are always parameters.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -58,7 +59,9 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: list[models.Model
 
 def insert_returning_keys(model: type[models.Model], objs: list[models.Model]) -> None:
     """``bulk_create(objs)``: multi-row ``INSERT ... RETURNING`` the primary keys, which are set
-    on the objects (as saved rows). For the writer's small batches of raw events."""
+    on the objects (as saved rows). For the writer's batches of raw events: outside a
+    transaction, a batch that fits one statement is committed by that statement alone (one
+    round trip to the server instead of BEGIN, INSERT, COMMIT)."""
     if not objs:
         return
     if not connection.features.can_return_rows_from_bulk_insert:
@@ -75,9 +78,10 @@ def insert_returning_keys(model: type[models.Model], objs: list[models.Model]) -
     )
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, ops.bulk_batch_size(fields, objs))
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
+    chunks = [objs[start : start + size] for start in range(0, len(objs), size)]
+    atomic = transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext()
+    with atomic, connection.cursor() as cursor:
+        for chunk in chunks:
             sql = head + ", ".join([placeholders] * len(chunk)) + " " + returning
             params = [prepare(obj) for obj in chunk for prepare in preparers]
             cursor.execute(sql, params + list(returning_params))
