@@ -10,6 +10,7 @@ A thin HTTP adapter: it recognises nothing and stores nothing itself. Every deli
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -67,23 +68,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["multichat"] = state
     _preload_clients()
 
-    # Each request is a Django request boundary, as in Django's own handler. Tests run inside
-    # a transaction that closing would end, exactly like Django's test client avoids.
-    @app.before_request
-    def _db_begin() -> None:
-        if not app.testing:
-            close_old_connections()
-
+    # Each request ends a Django request boundary, as in Django's own handler: connections
+    # that went bad or too old are closed. Tests run inside a transaction that closing would
+    # end, exactly like Django's test client avoids.
     @app.teardown_request
     def _db_end(_exc: BaseException | None) -> None:
         if not app.testing:
             close_old_connections()
 
     def inbound(token: str = "") -> ingest.InboundRequest:
+        environ = request.environ
+        # What werkzeug's Headers would give, lower-cased, read straight from the environ.
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
+            if environ.get(key):
+                headers[name] = environ[key]
         return ingest.InboundRequest(
             body=request.get_data(cache=True),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            query=request.args.to_dict(),
+            headers=headers,
+            query=request.args.to_dict() if environ.get("QUERY_STRING") else {},
             remote_addr=request.remote_addr or "",
             path=request.path,
             path_token=token,
@@ -94,8 +101,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if isinstance(result.body, str):
             response = Response(result.body, status=result.status, mimetype="text/plain")
         else:
-            response = jsonify(result.body)
-            response.status_code = result.status
+            response = Response(
+                json.dumps(result.body), status=result.status, mimetype="application/json"
+            )
         response.headers.update(dict(result.headers))
         state.count(result.status)
         return response

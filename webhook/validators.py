@@ -213,6 +213,7 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress
     return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
 
 
+@lru_cache(maxsize=1024)  # senders are few; parsing one costs more than the rest of the check
 def _address(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address, with IPv4-mapped IPv6 (``::ffff:127.0.0.1``) read as the IPv4 it is."""
     try:
