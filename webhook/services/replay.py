@@ -21,7 +21,7 @@ from webhook.processor import WhatsAppWebhookProcessor
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
-APPLY_CHUNK = 256  # events applied per transaction
+APPLY_CHUNK = 0  # events applied per transaction; 0: the applier's (webhook.applier.chunk_size)
 # Summary key of the events left alone: a rejected body was never authenticated.
 SKIPPED_REJECTED = "skipped_rejected"
 
@@ -65,7 +65,9 @@ def events_reprocess(
     processor = WhatsAppWebhookProcessor()
     summary: Counter[str] = Counter()
     done = 0
-    for chunk in _chunks(_events_in_pk_order(queryset), APPLY_CHUNK):
+    from webhook.applier import chunk_size
+
+    for chunk in _chunks(_events_in_pk_order(queryset), APPLY_CHUNK or chunk_size()):
         replayable = [e for e in chunk if e.status != WebhookEvent.Status.REJECTED]
         summary[SKIPPED_REJECTED] += len(chunk) - len(replayable)
         # No parsed result: the processor re-parses the stored body (and, for an event stored

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.db import OperationalError, connection, connections
+from django.utils import timezone
 
 from webhook import applier, inbox, ingest
 from webhook.models import Message, WebhookEvent
@@ -128,4 +129,24 @@ def test_empty_inboxes_of_gone_processes_are_cleaned_up_while_idle(sample_client
 
     applier._drain_spool_now_and_then(0.0)
     assert inbox.paths() == [own]
+    assert inbox.pending_count() == 0
+
+
+def test_events_waiting_in_the_table_are_applied_beside_the_inbox_rows(acked, sample_client):
+    """An event stored straight into the table (a spool drain that crashed before applying,
+    say) does not wait for the inboxes to run dry: one round takes both, each once."""
+    body = json.dumps(sample_payload(message_id="from-the-table"))
+    waiting = WebhookEvent.objects.create(
+        delivery_id="table-1",
+        received_at=timezone.now(),
+        body=body,
+        family="baileys_sample",
+        client=sample_client,
+        status=WebhookEvent.Status.RECEIVED,
+    )
+    assert applier.apply_pending() == 6
+    waiting.refresh_from_db()
+    assert waiting.status == WebhookEvent.Status.PROCESSED
+    assert WebhookEvent.objects.filter(delivery_id__in=acked, status="processed").count() == 5
+    assert Message.objects.filter(external_id="from-the-table").count() == 1
     assert inbox.pending_count() == 0
