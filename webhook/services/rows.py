@@ -34,27 +34,38 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
 _INTEGER_KEYS = ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")
 
 
+def _insert_parts(
+    model: type[models.Model], on_conflict: OnConflict | None = None
+) -> tuple[list[models.Field], list[Callable[[models.Model], Any]], str, str]:
+    """The columns of an INSERT, their preparers, ``INSERT ... (columns) VALUES `` and one
+    row's placeholders. Names come from the model's metadata; values are always parameters."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.auto_created]
+    now = timezone.now()
+    ops = connection.ops
+    head = "{} {} ({}) VALUES ".format(
+        ops.insert_statement(on_conflict=on_conflict),
+        ops.quote_name(meta.db_table),
+        ", ".join(ops.quote_name(f.column) for f in fields),
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return fields, [_preparer(f, adding=True, now=now) for f in fields], head, placeholders
+
+
 def insert_ignoring_conflicts(model: type[models.Model], objs: list[models.Model]) -> None:
     """``bulk_create(objs, ignore_conflicts=True)``: rows whose unique key exists are skipped
     by the database (``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``)."""
     if not objs:
         return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.auto_created]
-    now = timezone.now()
-    preparers = [_preparer(f, adding=True, now=now) for f in fields]
-    ops = connection.ops
-    head = "{} {} ({}) VALUES ".format(
-        ops.insert_statement(on_conflict=OnConflict.IGNORE),
-        ops.quote_name(meta.db_table),
-        ", ".join(ops.quote_name(f.column) for f in fields),
-    )
-    tail = ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    sql = head + "(" + ", ".join(["%s"] * len(fields)) + ") " + tail
+    fields, preparers, head, placeholders = _insert_parts(model, OnConflict.IGNORE)
+    tail = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
     # One statement, many parameter rows: both drivers prepare it once (psycopg pipelines the
     # rows; a multi-row VALUES of 10,000 placeholders made it re-parse the text every time).
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[prepare(obj) for prepare in preparers] for obj in objs])
+        cursor.executemany(
+            head + placeholders + " " + tail,
+            [[prepare(obj) for prepare in preparers] for obj in objs],
+        )
 
 
 def insert_returning_keys(model: type[models.Model], objs: list[models.Model]) -> None:
@@ -67,16 +78,9 @@ def insert_returning_keys(model: type[models.Model], objs: list[models.Model]) -
     if not connection.features.can_return_rows_from_bulk_insert:
         model._default_manager.bulk_create(objs)
         return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.auto_created]
-    now = timezone.now()
-    preparers = [_preparer(f, adding=True, now=now) for f in fields]
+    fields, preparers, head, placeholders = _insert_parts(model)
     ops = connection.ops
-    returning, returning_params = ops.return_insert_columns([meta.pk])
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model's metadata
-        ops.quote_name(meta.db_table), ", ".join(ops.quote_name(f.column) for f in fields)
-    )
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning, returning_params = ops.return_insert_columns([model._meta.pk])
     size = max(1, ops.bulk_batch_size(fields, objs))
     chunks = [objs[start : start + size] for start in range(0, len(objs), size)]
     atomic = transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext()

@@ -194,9 +194,11 @@ class LiveReceiver:
             except ProcessLookupError:
                 pass
 
-    def applier_pid(self) -> int | None:
-        """The ``webhook_apply`` process the server started (Linux /proc)."""
+    def children(self) -> dict[int, bytes]:
+        """The server's live child processes and their command lines (Linux /proc); exited
+        children the server has not reaped yet are left out."""
         assert self.process is not None
+        found: dict[int, bytes] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -205,12 +207,20 @@ class LiveReceiver:
                 cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            ppid = next(
-                (line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), ""
-            )
-            if ppid == str(self.process.pid) and b"webhook_apply" in cmdline:
-                return int(entry.name)
-        return None
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields.get("State", "").strip().startswith("Z"):
+                continue
+            if fields.get("PPid", "").strip() == str(self.process.pid):
+                found[int(entry.name)] = cmdline
+        return found
+
+    def applier_pid(self) -> int | None:
+        """The ``webhook_apply`` process the server started."""
+        return next((pid for pid, cmd in self.children().items() if b"webhook_apply" in cmd), None)
+
+    def worker_pids(self) -> set[int]:
+        """The WSGI server's worker processes: its children that are not the applier."""
+        return {pid for pid, cmd in self.children().items() if b"webhook_apply" not in cmd}
 
     def kill_applier(self) -> int:
         pid = self.applier_pid()

@@ -29,28 +29,6 @@ def receiver(request, tmp_path):
     live.kill()
 
 
-def _workers(receiver: LiveReceiver) -> set[int]:
-    """The server's worker processes: its children that are not the applier."""
-    assert receiver.process is not None
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("State", "").strip().startswith("Z"):
-            continue  # exited, not yet reaped by the server
-        if fields.get("PPid", "").strip() == str(receiver.process.pid) and (
-            b"webhook_apply" not in cmdline
-        ):
-            found.add(int(entry.name))
-    return found
-
-
 def test_acks_and_applies_under_each_server(receiver):
     message_id = f"srv-{uuid.uuid4().hex[:8]}"
     status, body = receiver.post(sample_payload(message_id=message_id))
@@ -71,14 +49,14 @@ def test_acks_and_applies_under_each_server(receiver):
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
 def test_a_dead_worker_is_replaced(receiver):
     deadline = time.monotonic() + 20  # the first worker answers while the second still boots
-    while len(workers := _workers(receiver)) < 2 and time.monotonic() < deadline:
+    while len(workers := receiver.worker_pids()) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(workers) == 2, (workers, receiver.log()[-3000:])
     victim = min(workers)
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        current = _workers(receiver)
+        current = receiver.worker_pids()
         if len(current) == 2 and victim not in current:
             break
         time.sleep(0.1)
