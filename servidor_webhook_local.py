@@ -286,13 +286,25 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
     process. Measured in ``make bench``: about 1.4x the requests/s of gunicorn's gthread
     workers on the same app and machine (gunicorn parses HTTP and hands every request between
     threads in Python)."""
+    import granian._signals
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import Server
 
+    class _Server(Server):
+        def signal_handler_interrupt(self, *handler_args: Any, **kwargs: Any) -> None:
+            # Ctrl+C in `make run` sends SIGINT and then SIGTERM: a second Event.set() from
+            # the signal handler can interrupt the main thread while it holds that Event's
+            # lock and wait for it forever (granian 2.8). Stopping once is enough.
+            if not self.interrupt_signal:
+                super().signal_handler_interrupt(*handler_args, **kwargs)
+
+    # The workers' handler has the same flaw; it is installed after _granian_worker_app runs,
+    # from granian._signals, so the worker takes this one instead.
+    granian._signals.set_sync_signals = _set_sync_signals_once
     os.environ["_WEBHOOK_TUNNEL_URL"] = config.get("TUNNEL_URL", "")
     os.environ["_WEBHOOK_TUNNEL_REASON"] = config.get("TUNNEL_REASON", "")
-    Server(
+    _Server(
         "servidor_webhook_local:app",
         address=args.host,
         port=args.port,
@@ -300,9 +312,29 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
         workers=args.workers or default_workers(),
         blocking_threads=args.threads,
         respawn_failed_workers=True,  # as gunicorn's arbiter: a dead worker is replaced
+        # granian 2.8's WSGI workers sometimes miss the stop signal (seen here in about half of
+        # the stops): after 5 s the server kills them. What they acked is already on disk.
+        workers_kill_timeout=5,
         log_level=LogLevels.error,  # not its advice on thread counts; errors and crashes show
         websockets=False,
     ).serve(target_loader=_granian_worker_app)
+
+
+def _set_sync_signals_once() -> Any:
+    """granian._signals.set_sync_signals, except that only the first SIGINT/SIGTERM acts."""
+    from granian._granian import WorkerSignal
+    from granian._signals import set_main_signals
+
+    signal_event = WorkerSignal()
+    fired = []  # no lock here: a handler interrupted by the next signal must not wait on one
+
+    def handler(_signum: int, _frame: Any) -> None:
+        if not fired:
+            fired.append(True)
+            signal_event.set()
+
+    set_main_signals(handler)
+    return signal_event
 
 
 def _serve_gunicorn(app: Flask, args: argparse.Namespace) -> None:

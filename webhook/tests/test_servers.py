@@ -66,3 +66,38 @@ def test_a_dead_worker_is_replaced(receiver):
     for n in range(10):  # whichever worker takes them, deliveries are acked again
         status, body = receiver.post(sample_payload(message_id=f"after-{n}-{uuid.uuid4().hex[:6]}"))
         assert status == 202, (status, body, receiver.log()[-3000:])
+
+
+def test_ctrl_c_in_make_run_stops_every_process(receiver):
+    """Ctrl+C in `make run` signals the whole process group (SIGINT from the terminal, then
+    SIGTERM from the Makefile's trap): the server, its workers and the applier all exit, and
+    none hangs on the second signal."""
+    assert receiver.process is not None
+    deadline = time.monotonic() + 20
+    while len(receiver.worker_pids()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    group = receiver.process.pid
+    everyone = {group, *receiver.children()}
+    for _ in range(3):  # the race needs the signals close together: try it a few times over
+        os.killpg(group, signal.SIGINT)
+        os.killpg(group, signal.SIGTERM)
+        time.sleep(0.05)
+        if receiver.process.poll() is not None:
+            break
+    try:
+        receiver.process.wait(timeout=30)
+    except Exception:  # noqa: BLE001 - reported below with what is left
+        pass
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in everyone):
+        time.sleep(0.1)
+    left = sorted(pid for pid in everyone if _alive(pid))
+    assert not left, (left, receiver.log()[-3000:])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
