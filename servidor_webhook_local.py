@@ -293,16 +293,24 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
     from granian.server import Server
 
     class _Server(Server):
-        def signal_handler_interrupt(self, *handler_args: Any, **kwargs: Any) -> None:
-            # Ctrl+C in `make run` sends SIGINT and then SIGTERM: a second Event.set() from
-            # the signal handler can interrupt the main thread while it holds that Event's
-            # lock and wait for it forever (granian 2.8). Stopping once is enough.
-            if not self.interrupt_signal:
-                super().signal_handler_interrupt(*handler_args, **kwargs)
+        """Stops on the first SIGINT/SIGTERM, whichever thread the kernel hands it to.
 
-    # The workers' handler has the same flaw; it is installed after _granian_worker_app runs,
-    # from granian._signals, so the worker takes this one instead.
-    granian._signals.set_sync_signals = _set_sync_signals_once
+        granian 2.8's main loop waits on an Event with no timeout and its handler calls that
+        Event's set(): a signal delivered to another thread then waits until the main thread
+        wakes (never), and a second one (Ctrl+C in `make run` sends SIGINT, then SIGTERM) can
+        run the handler while the main thread holds the Event's lock (deadlock). Here the
+        handler only raises a flag, and the main loop looks at it twice a second."""
+
+        def __init__(self, *server_args: Any, **kwargs: Any) -> None:
+            super().__init__(*server_args, **kwargs)
+            self.main_loop_interrupt = _WakingEvent(lambda: self.interrupt_signal)
+
+        def signal_handler_interrupt(self, *_args: Any, **_kwargs: Any) -> None:
+            self.interrupt_signal = True
+
+    # The workers' handler has the same flaws; granian installs it from granian._signals after
+    # _granian_worker_app has run, so the workers take this one instead.
+    granian._signals.set_sync_signals = _set_sync_signals_in_a_thread
     os.environ["_WEBHOOK_TUNNEL_URL"] = config.get("TUNNEL_URL", "")
     os.environ["_WEBHOOK_TUNNEL_REASON"] = config.get("TUNNEL_REASON", "")
     _Server(
@@ -313,28 +321,52 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
         workers=args.workers or default_workers(),
         blocking_threads=args.threads,
         respawn_failed_workers=True,  # as gunicorn's arbiter: a dead worker is replaced
-        # granian 2.8's WSGI workers sometimes miss the stop signal (seen here in about half of
-        # the stops): after 5 s the server kills them. What they acked is already on disk.
+        # A worker still running 5 s after being told to stop is killed (a safety net: what
+        # it acknowledged is already on disk).
         workers_kill_timeout=5,
         log_level=LogLevels.error,  # not its advice on thread counts; errors and crashes show
         websockets=False,
     ).serve(target_loader=_granian_worker_app)
 
 
-def _set_sync_signals_once() -> Any:
-    """granian._signals.set_sync_signals, except that only the first SIGINT/SIGTERM acts."""
+class _WakingEvent(threading.Event):
+    """An Event whose wait() also returns once ``stop_requested()`` is true, looking twice a
+    second, so that the waiting main thread runs Python's pending signal handlers."""
+
+    def __init__(self, stop_requested: Any) -> None:
+        super().__init__()
+        self._stop_requested = stop_requested
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not super().wait(0.5):
+            if self._stop_requested():
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
+
+
+def _set_sync_signals_in_a_thread() -> Any:
+    """granian._signals.set_sync_signals for a worker, without a Python signal handler.
+
+    Runs in the worker's main thread before it starts any other: SIGINT and SIGTERM are
+    blocked here, and so in every thread started afterwards, and one thread waits for them
+    with sigwait() and tells granian. No signal can land on a thread that ignores it, and no
+    handler can interrupt code holding a lock."""
+    import signal
+
     from granian._granian import WorkerSignal
-    from granian._signals import set_main_signals
 
     signal_event = WorkerSignal()
-    fired = []  # no lock here: a handler interrupted by the next signal must not wait on one
+    stop = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
 
-    def handler(_signum: int, _frame: Any) -> None:
-        if not fired:
-            fired.append(True)
-            signal_event.set()
+    def wait_for_stop() -> None:
+        signal.sigwait(stop)
+        signal_event.set()
 
-    set_main_signals(handler)
+    threading.Thread(target=wait_for_stop, name="stop-signal", daemon=True).start()
     return signal_event
 
 

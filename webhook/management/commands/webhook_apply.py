@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import signal
-import threading
+import time
 
 from django.core.management.base import BaseCommand
 
 from webhook import applier
+
+
+class SignalStop:
+    """What the run loop needs of a threading.Event (is_set, wait), set from signal handlers
+    without a lock: Event.set() in a handler deadlocks when the signal interrupts the main
+    thread inside that Event's wait() holding its lock (SIGINT then SIGTERM, as Ctrl+C in
+    `make run` sends, did exactly that)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def set(self, *_args) -> None:
+        self.requested = True
+
+    def is_set(self) -> bool:
+        return self.requested
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))  # a signal's handler runs between two naps
+        return self.requested
 
 
 class Command(BaseCommand):
@@ -24,9 +46,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        stop = threading.Event()
+        stop = SignalStop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, stop.set)
         total = applier.run(stop, once=options["once"])
         if options["verbosity"] > 0:
             self.stdout.write(f"{total} eventos aplicados.")
