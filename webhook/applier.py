@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from typing import Protocol
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
@@ -104,7 +105,16 @@ def _from_inboxes(limit: int) -> list[tuple[str, int, dict]]:
     return rows[:limit]
 
 
-def run(stop: threading.Event | None = None, *, once: bool = False) -> int:
+class Stop(Protocol):
+    """What the loop needs of its stop signal: a threading.Event, or the command's
+    SignalStop (set from signal handlers, where Event.set() could deadlock)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float) -> bool: ...
+
+
+def run(stop: Stop | None = None, *, once: bool = False) -> int:
     """Apply until stopped (or, with ``once``, until nothing is left). Returns events applied."""
     stop = stop or threading.Event()
     processor = WhatsAppWebhookProcessor()
@@ -141,7 +151,7 @@ def _drain_spool_now_and_then(last_check: float) -> float:
     return time.monotonic()
 
 
-def _database_unavailable(stop: threading.Event) -> None:
+def _database_unavailable(stop: Stop) -> None:
     logger.warning("applier: database unavailable; retrying", exc_info=True)
     close_old_connections()
     stop.wait(1.0)
