@@ -119,7 +119,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/status")
     def status() -> Response:
-        summary = selectors.status_summary()
+        # Per-client detail (names, instance ids) only for the read API's token.
+        authorization = request.headers.get("Authorization", "")
+        detail = _bearer_matches(authorization, webhook_settings.API_TOKEN)
+        summary = selectors.status_summary(detail=detail)
         summary.update(
             server="flask",
             tunnel_url=state.tunnel_url or None,
@@ -193,10 +196,12 @@ def _preload_clients() -> None:
 
 
 def _local_or_token(ip: str, authorization: str, api_token: str) -> bool:
+    return ip in ("127.0.0.1", "::1") or _bearer_matches(authorization, api_token)
+
+
+def _bearer_matches(authorization: str, api_token: str) -> bool:
     import hmac
 
-    if ip in ("127.0.0.1", "::1"):
-        return True
     presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
     return bool(
         api_token and presented and hmac.compare_digest(presented.encode(), api_token.encode())

@@ -327,6 +327,12 @@ def replay_unassigned(instance_id: str, say: Callable[[str], None]) -> None:
     labels = dict(WebhookEvent.Status.choices)
     parts = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(summary.items()))
     say(f"Eventos recebidos antes do cliente existir reprocessados: {parts}.")
+    if summary.get(WebhookEvent.Status.UNASSIGNED):
+        say(
+            f"{summary[WebhookEvent.Status.UNASSIGNED]} deles não traziam o token deste cliente "
+            "e continuam sem cliente (qualquer um poderia tê-los enviado). Para aplicá-los "
+            "mesmo assim: admin → Eventos de webhook → ação “Liberar entregas sem cliente”."
+        )
 
 
 # --- Output -----------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -30,7 +32,7 @@ from webhook.models import (
     WebhookEvent,
     new_token,
 )
-from webhook.services.replay import events_reprocess, summary_rows
+from webhook.services.replay import events_release, events_reprocess, summary_rows
 
 RAW_DISPLAY_LIMIT = 200_000  # characters of a raw body shown on the page
 SHORT_TEXT = 80
@@ -68,8 +70,40 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ClientForm(forms.ModelForm):
+    """The Meta app secret is never shown back: left blank, the stored one stays."""
+
+    meta_app_secret = forms.CharField(
+        label=gettext_lazy("app secret da Meta"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=Client._meta.get_field("meta_app_secret").help_text
+        + " "
+        + gettext_lazy("Deixe em branco para manter o atual; marque “apagar” para remover."),
+    )
+    clear_meta_app_secret = forms.BooleanField(
+        label=gettext_lazy("apagar o app secret da Meta"), required=False
+    )
+
+    class Meta:
+        model = Client
+        fields = ("name", "instance_id", "active", "webhook_token", "require_token", "notes")
+
+    def clean_meta_app_secret(self) -> str:
+        if self.cleaned_data.get("meta_app_secret"):
+            return self.cleaned_data["meta_app_secret"]
+        return self.instance.meta_app_secret if self.instance.pk else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("clear_meta_app_secret"):
+            data["meta_app_secret"] = ""
+        return data
+
+
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
+    form = ClientForm
     list_display = ("name", "instance_id", "active", "masked_token", "require_token", "created_at")
     list_filter = ("active", "require_token")
     search_fields = ("name", "instance_id")
@@ -81,6 +115,8 @@ class ClientAdmin(admin.ModelAdmin):
         "active",
         "webhook_token",
         "require_token",
+        "meta_app_secret",
+        "clear_meta_app_secret",
         "notes",
         "created_at",
     )
@@ -119,7 +155,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ("client",)
     show_full_result_count = False
-    actions = ("reprocess",)
+    actions = ("reprocess", "release")
     readonly_fields = ("pretty_body", "pretty_headers", "message_links")
     fieldsets = (
         (
@@ -134,6 +170,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
                     "status",
                     "error",
                     "message_links",
+                    "approved_by",
+                    "approved_at",
                 )
             },
         ),
@@ -200,6 +238,38 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             % {"n": sum(summary.values()), "details": details or "—"},
             messages.SUCCESS,
         )
+
+
+    @admin.action(
+        description=gettext_lazy("Liberar entregas sem cliente e aplicar (decisão do operador)"),
+        permissions=("reprocess",),
+    )
+    def release(
+        self, request: HttpRequest, queryset: QuerySet[WebhookEvent]
+    ) -> TemplateResponse | None:
+        """Unassigned deliveries carried no credential of the client they name: anyone could
+        have sent them. Applying them is an operator's decision, taken on a page that says so."""
+        unassigned = queryset.filter(status=WebhookEvent.Status.UNASSIGNED)
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Liberar entregas sem credencial do cliente"),
+                "events": unassigned.select_related("client")[:200],
+                "count": unassigned.count(),
+                "skipped": queryset.count() - unassigned.count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/webhook/webhookevent/release.html", context)
+        summary = events_release(queryset=unassigned, operator=request.user.get_username())
+        details = "; ".join(f"{label}: {count}" for label, count in summary_rows(summary))
+        self.message_user(
+            request,
+            _("%(n)s entrega(s) liberada(s) por decisão sua. Resultado: %(details)s.")
+            % {"n": sum(summary.values()), "details": details or "—"},
+            messages.WARNING,
+        )
+        return None
 
 
 @admin.register(Chat)

@@ -8,13 +8,15 @@ spooled during an outage.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 
+from webhook.credentials import meta_proof, token_proof
 from webhook.models import Client
 
 TTL_SECONDS = 5.0
@@ -28,21 +30,47 @@ class ClientInfo:
     token: str
     require_token: bool | None
     active: bool
+    meta_app_secret: str = field(default="", repr=False)  # "" = WEBHOOK_META_APP_SECRET
+    token_proof: str = field(default="", repr=False)
+
+    def effective_meta_secret(self, global_secret: str) -> str:
+        return self.meta_app_secret or global_secret
+
+    def proofs(self, global_meta_secret: str) -> frozenset[str]:
+        """The keyed hashes a delivery must carry to be applied to this client later
+        (see webhook.credentials): its token's, and its Meta app secret's when it has one."""
+        secret = self.effective_meta_secret(global_meta_secret)
+        return frozenset({self.token_proof, meta_proof(secret)} if secret else {self.token_proof})
+
+
+def _token_digest(token: str) -> bytes:
+    """Tokens are looked up by digest: a dict probe then leaks nothing useful about them."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 class ClientDirectory:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_key: dict[str, ClientInfo] = {}
+        self._by_token: dict[bytes, ClientInfo] = {}
+        self._meta_secrets: frozenset[str] = frozenset()
         self._first_active: ClientInfo | None = None
         self._loaded_at = 0.0
 
     def _load(self) -> None:
         rows = Client.objects.order_by("pk").values_list(
-            "pk", "instance_id", "name", "webhook_token", "require_token", "active"
+            "pk",
+            "instance_id",
+            "name",
+            "webhook_token",
+            "require_token",
+            "active",
+            "meta_app_secret",
         )
-        infos = [ClientInfo(*row) for row in rows]
+        infos = [ClientInfo(*row, token_proof=token_proof(row[3])) for row in rows]
         self._by_key = {info.instance_id: info for info in infos}
+        self._by_token = {_token_digest(i.token): i for i in infos if i.token}
+        self._meta_secrets = frozenset(i.meta_app_secret for i in infos if i.meta_app_secret)
         self._first_active = next((i for i in infos if i.active), None)
         self._loaded_at = time.monotonic()
 
@@ -66,6 +94,25 @@ class ClientDirectory:
         self._fresh()
         info = self._by_key.get(key)
         return info if info is not None and info.active else None
+
+    def lookup(self, key: str) -> ClientInfo | None:
+        """The client of an instance key, active or not (None when there is none)."""
+        if not key:
+            return None
+        self._fresh()
+        return self._by_key.get(key)
+
+    def by_token(self, token: str) -> ClientInfo | None:
+        """The client (active or not) whose webhook token this is."""
+        if not token:
+            return None
+        self._fresh()
+        return self._by_token.get(_token_digest(token))
+
+    def meta_secrets(self) -> frozenset[str]:
+        """The clients' own Meta app secrets (the global one is WEBHOOK_META_APP_SECRET)."""
+        self._fresh()
+        return self._meta_secrets
 
     def fallback(self) -> ClientInfo | None:
         """The first active client, used only when WEBHOOK_FALLBACK_CLIENT is on."""

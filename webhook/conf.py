@@ -22,6 +22,18 @@ class WebhookSettings:
         return int(self._get("MAX_JSON_DEPTH", 64))
 
     @property
+    def MAX_JSON_NODES(self) -> int:
+        return int(self._get("MAX_JSON_NODES", 200_000))
+
+    @property
+    def REJECTED_BODY_QUOTA_BYTES(self) -> int:
+        return int(self._get("REJECTED_BODY_QUOTA_BYTES", 64 * 1024 * 1024))
+
+    @property
+    def REJECTED_BODY_QUOTA_PER_SOURCE_BYTES(self) -> int:
+        return int(self._get("REJECTED_BODY_QUOTA_PER_SOURCE_BYTES", 8 * 1024 * 1024))
+
+    @property
     def REQUIRE_TOKEN(self) -> bool:
         return bool(self._get("REQUIRE_TOKEN", True))
 

@@ -32,6 +32,13 @@ class PayloadTooLarge(WebhookError):
     code = "payload_too_large"
 
 
+class JsonTooComplex(PayloadError):
+    """More JSON values than WEBHOOK_MAX_JSON_NODES: refused before decoding."""
+
+    status_code = 413
+    code = "json_too_complex"
+
+
 class AuthenticationFailed(WebhookError):
     status_code = 401
     code = "authentication_failed"

@@ -14,20 +14,28 @@ import traceback
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 
-from webhook import parsers, spool
+from webhook import authentication, limits, parsers, spool
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.events import ParseContext, ParseResult
-from webhook.exceptions import PayloadError, PayloadTooLarge, StorageUnavailable, WebhookError
+from webhook.exceptions import (
+    JsonTooComplex,
+    PayloadError,
+    PayloadTooLarge,
+    StorageUnavailable,
+    WebhookError,
+)
 from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, path_event_of
-from webhook.validators import MASK, WebhookValidator, authenticate, mask_unparsed, valid_ip
+from webhook.quota import body_quota
+from webhook.validators import MASK, WebhookValidator, mask_credentials, valid_ip
 from webhook.writer import StoredEvent, writer
 
 logger = logging.getLogger(__name__)
@@ -55,7 +63,9 @@ class IngestResponse:
 
 def _validator() -> WebhookValidator:
     return WebhookValidator(
-        max_body_bytes=webhook_settings.MAX_BODY_BYTES, max_depth=webhook_settings.MAX_JSON_DEPTH
+        max_body_bytes=webhook_settings.MAX_BODY_BYTES,
+        max_depth=webhook_settings.MAX_JSON_DEPTH,
+        max_nodes=webhook_settings.MAX_JSON_NODES,
     )
 
 
@@ -71,6 +81,15 @@ def _error_response(error: WebhookError, event_id: int | None = None) -> IngestR
     return IngestResponse(error.status_code, body, headers)
 
 
+def _kept_body(request: InboundRequest, ip: str, error: WebhookError) -> str:
+    """What is kept of a refused body: masked first, then cut; within the disk quota."""
+    if isinstance(error, PayloadTooLarge | JsonTooComplex):
+        return ""  # over a limit: only the record of the refusal is kept
+    text = mask_credentials(request.body.decode("utf-8", "backslashreplace"))
+    text = text[:REJECTED_BODY_LIMIT].replace("\x00", "\\x00")
+    return text if body_quota.admit(ip, len(text)) else ""
+
+
 def _record_rejected(
     request: InboundRequest,
     ip: str,
@@ -82,29 +101,18 @@ def _record_rejected(
     client_key: str = "",
     tb: str = "",
     event_type: str = "",
-    payload: dict[str, Any] | None = None,
 ) -> int | None:
     """Keep evidence of a refused delivery (bounded, credentials masked); never fails the answer."""
+    if isinstance(error, JsonTooComplex):
+        limits.record_trip("json_too_complex")
     try:
-        body = (
-            request.body[:REJECTED_BODY_LIMIT]
-            .decode("utf-8", "backslashreplace")
-            .replace("\x00", "\\x00")
-        )
-        body = (
-            WebhookValidator.mask_body(body, payload)
-            if payload is not None
-            else mask_unparsed(body)
-        )
-        if isinstance(error, PayloadTooLarge):
-            body = ""  # over the limit: only the record of the refusal is kept
         event = WebhookEvent.objects.create(
             delivery_id=uuid.uuid4().hex,
             received_at=timezone.now(),
             path=_masked_path(request)[:500],
             source_ip=valid_ip(ip),
             headers=WebhookValidator.mask_headers(request.headers),
-            body=body,
+            body=_kept_body(request, ip, error),
             family=family,
             event_type=event_type[:100],
             client_id=client.id if client else None,
@@ -129,40 +137,41 @@ def receive(request: InboundRequest) -> IngestResponse:
         request.headers.get("x-forwarded-for", ""),
         webhook_settings.TRUSTED_PROXIES,
     )
+    credentials = authentication.presented(request.headers, request.query, request.path_token)
     try:
         validator.check_ip(ip, webhook_settings.IP_ALLOWLIST)
+        validator.check_size(request.body)
+        early = authentication.check_before_decoding(credentials, request.body)
         payload = validator.decode(request.body)
     except WebhookError as error:
         logger.warning("rejected delivery from %s: %s", ip, error.message)
         return _error_response(error, _record_rejected(request, ip, error))
-    module = parsers.detect(payload)
-    family = module.FAMILY if module else parsers.UNKNOWN_FAMILY
-    key = parsers.client_key(payload)
-    try:
-        client = client_directory.get(key) or client_directory.fallback()
     except DatabaseError:
         return _error_response(StorageUnavailable("database unavailable and no client cache yet"))
+    module = parsers.detect(payload)
+    family = module.FAMILY if module else parsers.UNKNOWN_FAMILY
+    keys = parsers.client_keys(payload, module)
+    key = keys[0] if keys else ""
     try:
-        authenticate(
+        auth = authentication.authorize(
             family=family,
-            body=request.body,
-            headers=request.headers,
-            query=request.query,
-            path_token=request.path_token,
+            keys=keys,
             payload=payload,
-            client_token=client.token if client else None,
-            token_required=_token_required(client),
-            meta_app_secret=webhook_settings.META_APP_SECRET,
+            body=request.body,
+            credentials=credentials,
+            early=early,
         )
+    except DatabaseError:
+        return _error_response(StorageUnavailable("database unavailable and no client cache yet"))
     except WebhookError as error:
         logger.warning("rejected %s delivery for '%s' from %s: %s", family, key, ip, error.message)
+        client = client_directory.lookup(key) if key else None
         return _error_response(
             error,
-            _record_rejected(
-                request, ip, error, family=family, client=client, client_key=key, payload=payload
-            ),
+            _record_rejected(request, ip, error, family=family, client=client, client_key=key),
         )
-    parsed, parse_error, tb = _parse(payload, request.path)
+    client = auth.client
+    parsed, parse_error, tb = _parse(module, payload, request.path)
     if parse_error is not None:
         logger.warning(
             "failed %s delivery for '%s' from %s: %s", family, key, ip, parse_error.message
@@ -177,7 +186,6 @@ def receive(request: InboundRequest) -> IngestResponse:
             client=client,
             client_key=key,
             tb=tb,
-            payload=payload,
         )
         if isinstance(parse_error, PayloadError):
             return _error_response(parse_error, event_id)
@@ -185,7 +193,15 @@ def receive(request: InboundRequest) -> IngestResponse:
         return IngestResponse(
             202, {"ok": True, "event_id": event_id, "status": status, "error": parse_error.message}
         )
-    fields = _event_fields(request, validator, payload, ip, received_at, parsed, client, key)
+    fields = _event_fields(request, validator, ip, received_at, parsed, auth, key)
+    if fields is None:
+        limits.record_trip("unassigned_body_quota")
+        return _error_response(
+            StorageUnavailable(
+                "delivery for an instance without a client and without credentials: the "
+                "quota for such bodies is used up; retry later"
+            )
+        )
     try:
         event = _store(fields)
     except (DatabaseError, InterfaceError) as exc:
@@ -201,18 +217,13 @@ def _store(fields: dict[str, Any]) -> WebhookEvent | StoredEvent:
     return WebhookEvent.objects.create(**fields)
 
 
-def _token_required(client: ClientInfo | None) -> bool:
-    if client is not None and client.require_token is not None:
-        return client.require_token
-    return webhook_settings.REQUIRE_TOKEN
-
-
 def _parse(
-    payload: dict[str, Any], path: str
+    module: ModuleType | None, payload: dict[str, Any], path: str
 ) -> tuple[ParseResult | None, WebhookError | None, str]:
     context = ParseContext(gateway_tz=webhook_settings.GATEWAY_TZ)
     try:
-        return parsers.parse(payload, path_event=path_event_of(path), context=context), None, ""
+        result = parsers.parse_as(module, payload, path_event=path_event_of(path), context=context)
+        return result, None, ""
     except WebhookError as error:
         return None, error, ""
     except Exception as exc:  # a parser bug must never lose the body
@@ -227,14 +238,15 @@ def _parse(
 def _event_fields(
     request: InboundRequest,
     validator: WebhookValidator,
-    payload: dict[str, Any],
     ip: str,
     received_at,
     parsed: ParseResult,
-    client: ClientInfo | None,
+    auth: authentication.Authorization,
     key: str,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The WebhookEvent row to store; None when a body nobody vouched for is over its quota."""
     raw_text = request.body.decode("utf-8")
+    client = auth.client
     if not parsed.events:  # unknown family or unhandled kind: kept raw, nothing to apply
         status, error = WebhookEvent.Status.IGNORED, parsed.ignored_reason or "no events"
     elif client is None:
@@ -244,21 +256,36 @@ def _event_fields(
         )
     else:
         status, error = WebhookEvent.Status.RECEIVED, ""
+    body = validator.mask_body(raw_text)
+    unvouched = status == WebhookEvent.Status.IGNORED or (client is None and not auth.proofs)
+    if unvouched and not body_quota.admit(ip, len(body)):
+        if status != WebhookEvent.Status.IGNORED:
+            return None  # nothing could ever apply it without its body: the sender retries
+        body, error = "", f"{error} (body not kept: quota for unauthenticated bodies used up)"
     return {
         "delivery_id": uuid.uuid4().hex,
         "received_at": received_at,
         "path": _masked_path(request)[:500],
         "source_ip": valid_ip(ip),
         "headers": validator.mask_headers(request.headers),
-        "body": validator.mask_body(raw_text, payload),
+        "body": body,
         "family": parsed.family,
         "event_type": parsed.event_type[:100],
         "client_id": client.id if client else None,
-        "client_key": (parsed.client_key or key)[:255],
+        "client_key": (_bound_key(client, parsed) or key)[:255],
         "status": status,
         "error": error,
         "parser_version": parsers.PARSER_VERSION,
+        "credential_proofs": list(auth.proofs),
     }
+
+
+def _bound_key(client: ClientInfo | None, parsed: ParseResult) -> str:
+    """The instance the event is filed under: its client's, when the delivery names it (a batch
+    may start with a number that has no client yet), else the first one it names."""
+    if client is not None and any(e.client_key == client.instance_id for e in parsed.events):
+        return client.instance_id
+    return parsed.client_key
 
 
 def _store_elsewhere(fields: dict[str, Any], exc: Exception) -> IngestResponse:

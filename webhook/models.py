@@ -44,6 +44,16 @@ class Client(models.Model):
         blank=True,
         help_text=_("Vazio: segue WEBHOOK_REQUIRE_TOKEN. Sim/Não: decide só para este cliente."),
     )
+    meta_app_secret = models.CharField(
+        _("app secret da Meta"),
+        max_length=128,
+        blank=True,
+        help_text=_(
+            "Só Cloud API: o App Secret do app da Meta deste número, que assina as entregas "
+            "(X-Hub-Signature-256). Vazio: usa WEBHOOK_META_APP_SECRET. Números do mesmo app "
+            "compartilham o mesmo valor."
+        ),
+    )
     notes = models.TextField(_("observações"), blank=True)
     created_at = models.DateTimeField(_("criado em"), auto_now_add=True)
 
@@ -102,6 +112,25 @@ class WebhookEvent(models.Model):
     processing_ms = models.FloatField(_("processamento (ms)"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("tentativas"), default=0)
     processed_at = models.DateTimeField(_("processado em"), null=True, blank=True)
+    credential_proofs = models.JSONField(
+        _("provas de credencial"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Hashes com chave (HMAC do SECRET_KEY) das credenciais que a entrega apresentou, "
+            "nunca as credenciais: uma entrega ainda sem cliente só é aplicada ao cliente "
+            "cujo token ou app secret tem o mesmo hash."
+        ),
+    )
+    approved_by = models.CharField(
+        _("liberado por"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "Operador que decidiu aplicar esta entrega sem credencial do cliente (admin)."
+        ),
+    )
+    approved_at = models.DateTimeField(_("liberado em"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evento de webhook")

@@ -20,8 +20,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from webhook import parsers
-from webhook.clients import client_directory
+from webhook import authentication, parsers
+from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.events import (
     ConnectionEvent,
@@ -136,6 +136,8 @@ class WhatsAppWebhookProcessor:
         if not parsed.events:  # nothing to apply, whoever it belongs to
             outcome.status = WebhookEvent.Status.IGNORED
             outcome.error = parsed.ignored_reason or "no events"
+        elif isinstance(client, str):
+            outcome.status, outcome.error = WebhookEvent.Status.UNASSIGNED, client
         elif client is None:
             outcome.status = WebhookEvent.Status.UNASSIGNED
             outcome.error = f"no client for instance '{parsed.client_key}'"
@@ -171,7 +173,7 @@ class WhatsAppWebhookProcessor:
             outcome.reset()
             parsed = outcome.parsed
             for item in parsed.events:
-                target = self._event_client(item, parsed, outcome.client)
+                target = self._event_client(item, parsed, outcome)
                 if target is None:
                     outcome.skipped.append(item.client_key)
                 elif isinstance(item, MessageEvent):
@@ -197,7 +199,9 @@ class WhatsAppWebhookProcessor:
         for outcome in outcomes:
             outcome.settle()
 
-    def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | None:
+    def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | str | None:
+        """The event's client; None when there is none; the reason (str) when there is one
+        that the delivery is not authenticated for (webhook.authentication.authorized_later)."""
         if event.client_id is not None:
             return self._client_ref(event.client_id)
         info = (
@@ -206,6 +210,11 @@ class WhatsAppWebhookProcessor:
         )
         if info is None:
             return None
+        if not _authorized_later(info, event):
+            return (
+                f"received before client '{info.instance_id}' existed (or was active) without "
+                "its credential: applied only if an operator releases it in the admin"
+            )
         WebhookEvent.objects.filter(pk=event.pk).update(client_id=info.id)
         event.client_id = info.id
         return self._client_ref(info.id)
@@ -220,13 +229,20 @@ class WhatsAppWebhookProcessor:
             clients[pk] = Client(pk=pk)
         return clients[pk]
 
-    @staticmethod
-    def _event_client(item: Event, parsed: ParseResult, client: Client) -> Client | None:
-        """Batches may mix instances (Meta: one phone_number_id per change)."""
-        if not item.client_key or item.client_key == parsed.client_key:
-            return client
+    def _event_client(self, item: Event, parsed: ParseResult, outcome: _Outcome) -> Client | None:
+        """Batches may mix instances (Meta: one phone_number_id per change): each event goes
+        to its own instance's client, if the delivery is authenticated for that client."""
+        if not item.client_key:
+            return outcome.client
         info = client_directory.get(item.client_key)
-        return Client(pk=info.id) if info else None
+        if info is None:
+            # WEBHOOK_FALLBACK_CLIENT: a delivery none of whose instances has a client is
+            # bound to the fallback client as a whole.
+            named = any(client_directory.get(e.client_key) for e in parsed.events if e.client_key)
+            return None if named else outcome.client
+        if info.id == outcome.event.client_id or _authorized_later(info, outcome.event):
+            return self._client_ref(info.id)
+        return None
 
     @staticmethod
     def _touch_realtime(outcomes: list[_Outcome]) -> None:
@@ -274,6 +290,12 @@ class WhatsAppWebhookProcessor:
 
 
 PENDING = "pending"
+
+
+def _authorized_later(info: ClientInfo, event: WebhookEvent) -> bool:
+    return authentication.authorized_later(
+        info, proofs=event.credential_proofs or (), approved=event.approved_at is not None
+    )
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -103,8 +104,12 @@ def inbox_waiting() -> int:
     return inbox.pending_count()
 
 
-def status_summary() -> dict[str, Any]:
-    """Aggregate health only: counts and states, never bodies, names of people or secrets."""
+def status_summary(*, detail: bool = False) -> dict[str, Any]:
+    """Aggregate health: counts and states, never bodies, names of people or secrets.
+
+    Client names and instance ids are what an attacker needs to aim a forged delivery, so
+    they are listed (``clients``) only with ``detail``, for a logged-in staff user or the
+    read API's token; anonymous visitors get counts of clients by connection state."""
     by_status = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
     per_client = []
     counts = dict(Message.objects.values_list("client_id").annotate(n=Count("pk")).order_by())
@@ -128,12 +133,17 @@ def status_summary() -> dict[str, Any]:
                 "has_qr_code": bool(rt and rt.last_qr_code),
             }
         )
-    return {
+    summary = {
         "ok": True,
         "events_total": sum(by_status.values()),
         "events_by_status": by_status,
         "messages_total": sum(counts.values()),
         "spooled": spool.pending_count(),
         "waiting_to_apply": by_status.get(WebhookEvent.Status.RECEIVED, 0) + inbox_waiting(),
-        "clients": per_client,
+        "clients_total": len(per_client),
+        "clients_active": sum(1 for c in per_client if c["active"]),
+        "clients_by_connection": dict(Counter(c["connection"] for c in per_client)),
     }
+    if detail:
+        summary["clients"] = per_client
+    return summary

@@ -8,19 +8,14 @@ masking of credentials before anything is stored or logged.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import json
 import re
-import time
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from webhook.exceptions import AuthenticationFailed, Forbidden, PayloadError, PayloadTooLarge
-from webhook.parsers import meta_cloud, waha
+from webhook.exceptions import Forbidden, JsonTooComplex, PayloadError, PayloadTooLarge
 
 MASK = "***"
 # Header names (lower case) whose values are credentials.
@@ -42,7 +37,6 @@ SECRET_HEADERS = frozenset(
 SECRET_KEYS = frozenset(
     {"apikey", "api_key", "token", "client-token", "password", "secret", "authorization"}
 )
-TOKEN_HEADERS = ("x-webhook-token", "apikey", "x-api-key", "client-token")
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -62,9 +56,10 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 class WebhookValidator:
     """Stateless checks; settings are passed in so the class is easy to test."""
 
-    def __init__(self, *, max_body_bytes: int, max_depth: int) -> None:
+    def __init__(self, *, max_body_bytes: int, max_depth: int, max_nodes: int = 0) -> None:
         self.max_body_bytes = max_body_bytes
         self.max_depth = max_depth
+        self.max_nodes = max_nodes  # 0 = no bound on the number of JSON values
 
     # --- body ---
     def check_size(self, body: bytes) -> None:
@@ -74,11 +69,31 @@ class WebhookValidator:
                 "(WEBHOOK_MAX_BODY_BYTES)"
             )
 
+    def check_complexity(self, body: bytes) -> None:
+        """Bound what decoding can cost, on the raw bytes and before ``json.loads``.
+
+        Every JSON value but the first follows a comma or opens a container, so commas plus
+        brackets bound the number of values from above (commas inside strings only make the
+        estimate larger); ``bytes.count`` looks at 50 MB in a few milliseconds, where decoding
+        a 50 MB array takes tens of seconds."""
+        if not self.max_nodes:
+            return
+        estimate = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if estimate > self.max_nodes:
+            raise JsonTooComplex(
+                f"JSON with about {estimate} values exceeds the limit of {self.max_nodes} "
+                "(WEBHOOK_MAX_JSON_NODES)"
+            )
+
     def decode(self, body: bytes) -> dict[str, Any]:
         """Strict JSON object from the raw bytes, or a PayloadError naming the problem."""
         self.check_size(body)
-        if not body.strip():
+        stripped = body.lstrip(b" \t\r\n")
+        if not stripped:
             raise PayloadError("empty body: a JSON object is expected")
+        if stripped.startswith(b"["):  # refused before paying for decoding a large array
+            raise PayloadError("top-level JSON must be an object, got an array")
+        self.check_complexity(body)
         try:
             raw_text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -144,12 +159,13 @@ class WebhookValidator:
         }
 
     @staticmethod
-    def mask_body(raw_text: str, payload: Any) -> str:
-        """The raw text with the string values of credential keys replaced by ***."""
-        for value in set(_secret_values(payload)):
-            raw_text = raw_text.replace(json.dumps(value), json.dumps(MASK))
-            raw_text = raw_text.replace(json.dumps(value, ensure_ascii=False), json.dumps(MASK))
-        return raw_text
+    def mask_body(raw_text: str) -> str:
+        """The raw text with the values of credential fields replaced by ``***``.
+
+        Masked by where credentials live (a field named ``apikey``, ``token``, ...), never by
+        value: a message whose text happens to equal the apikey keeps its text. Works on text
+        that does not parse too (a rejected body, or one cut for storage: mask, then cut)."""
+        return mask_credentials(raw_text)
 
     # --- network ---
     @staticmethod
@@ -178,34 +194,21 @@ def _clean(value: str, check_surrogates: bool) -> str:
     return value.replace("\x00", "") if "\x00" in value else value
 
 
+# A credential field and its value (a JSON string or number), at any depth. Inside a JSON
+# string every quote is escaped, so text that merely mentions "apikey" never matches.
 _SECRET_PAIR = re.compile(
-    r'("(?:apikey|api_key|token|client-token|password|secret|authorization)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    r'("(?:' + "|".join(re.escape(k) for k in sorted(SECRET_KEYS)) + r')"\s*:\s*)'
+    r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)',
     re.IGNORECASE,
 )
 
 
-def mask_unparsed(raw_text: str) -> str:
-    """Mask credential values in a body that could not be parsed (best effort, by pattern)."""
+def mask_credentials(raw_text: str) -> str:
+    """Mask credential values in a JSON text, parsed or not (see ``WebhookValidator.mask_body``)."""
     return _SECRET_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', raw_text)
 
 
-def _secret_values(node: Any) -> Iterable[str]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            for key, value in current.items():
-                if (
-                    isinstance(value, str)
-                    and value
-                    and str(key).lower() in SECRET_KEYS
-                    and value != MASK
-                ):
-                    yield value
-                elif isinstance(value, dict | list):
-                    stack.append(value)
-        elif isinstance(current, list):
-            stack.extend(v for v in current if isinstance(v, dict | list))
+mask_unparsed = mask_credentials
 
 
 @lru_cache(maxsize=32)
@@ -235,107 +238,3 @@ def _in(ip: str, networks: tuple) -> bool:
     if address is None:
         return False
     return any(address in net for net in networks if net.version == address.version)
-
-
-# --- authenticity ---
-
-
-def _same(presented: str, expected: str) -> bool:
-    return (
-        bool(presented)
-        and bool(expected)
-        and hmac.compare_digest(
-            presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-        )
-    )
-
-
-def presented_tokens(
-    headers: Mapping[str, str], query: Mapping[str, str], path_token: str, payload: dict[str, Any]
-) -> list[str]:
-    """Every place a gateway can put a shared secret: headers, query, path, Evolution body."""
-    explicit = explicit_tokens(headers, query, path_token)
-    implicit = [headers.get(name, "") for name in TOKEN_HEADERS[1:]]
-    auth = headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        implicit.append(auth[7:].strip())
-    if isinstance(payload.get("apikey"), str):
-        implicit.append(payload["apikey"])
-    return [t for t in explicit + implicit if t]
-
-
-def explicit_tokens(
-    headers: Mapping[str, str], query: Mapping[str, str], path_token: str
-) -> list[str]:
-    """Tokens put there for us alone: a wrong one is always an error (not so a gateway's apikey)."""
-    return [
-        t for t in (headers.get("x-webhook-token", ""), query.get("token", ""), path_token) if t
-    ]
-
-
-def verify_evolution_jwt(token: str, key: str, *, now: float | None = None) -> bool:
-    """Evolution's ``jwt_key`` header: HS256 JWT {app: evolution, action: webhook}, exp checked."""
-    parts = token.split(".")
-    if len(parts) != 3 or not key:
-        return False
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
-    expected = base64.urlsafe_b64encode(
-        hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
-    )
-    if not _same(parts[2], expected.rstrip(b"=").decode()):
-        return False
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
-    except (ValueError, TypeError):
-        return False
-    if not isinstance(claims, dict) or not isinstance(header, dict) or header.get("alg") != "HS256":
-        return False
-    exp = claims.get("exp")
-    return isinstance(exp, int | float) and exp > (now or time.time())
-
-
-def authenticate(
-    *,
-    family: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    query: Mapping[str, str],
-    path_token: str,
-    payload: dict[str, Any],
-    client_token: str | None,
-    token_required: bool,
-    meta_app_secret: str,
-) -> str:
-    """Check the delivery's credentials; returns how it was authenticated ("" = not at all).
-
-    Raises AuthenticationFailed when a credential is required and none is valid, or when a
-    credential is presented and it is wrong (a misconfigured or forged sender).
-    """
-    signature = headers.get("x-hub-signature-256", "")
-    if family == meta_cloud.FAMILY and meta_app_secret:
-        if meta_cloud.verify_signature(body, signature, meta_app_secret):
-            return "meta-signature"
-        raise AuthenticationFailed(
-            "invalid or missing X-Hub-Signature-256 (WEBHOOK_META_APP_SECRET)"
-        )
-    if client_token is None:  # no client to check against: stored unassigned, never applied
-        return ""
-    hmac_header = headers.get("x-webhook-hmac", "")
-    if hmac_header:
-        algorithm = headers.get("x-webhook-hmac-algorithm", "sha512")
-        if waha.verify_hmac(body, hmac_header, client_token, algorithm):
-            return "hmac"
-        raise AuthenticationFailed("invalid X-Webhook-Hmac signature")
-    presented = presented_tokens(headers, query, path_token, payload)
-    for token in presented:
-        if _same(token, client_token):
-            return "token"
-        if token.count(".") == 2 and verify_evolution_jwt(token, client_token):
-            return "jwt"
-    if token_required or explicit_tokens(headers, query, path_token):
-        raise AuthenticationFailed(
-            "missing or invalid webhook token "
-            "(send X-Webhook-Token, apikey, ?token= or /webhook/k/<token>/)"
-        )
-    return ""

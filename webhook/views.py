@@ -152,7 +152,7 @@ class WebhookStatusView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        summary = selectors.status_summary()
+        summary = selectors.status_summary(detail=api_authorized(request))
         if wants_html(request):
             labels = dict(WebhookEvent.Status.choices)
             by_status = [

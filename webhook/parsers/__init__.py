@@ -2,7 +2,8 @@
 
 Each module under this package exposes ``FAMILY`` (a short name), ``matches(payload) -> bool``
 (a cheap test on the top-level shape), ``client_key(payload) -> str`` (the instance the
-delivery belongs to, read before anything else) and
+delivery belongs to, read before anything else; a family whose deliveries can name several
+instances also has ``client_keys(payload) -> list[str]``) and
 ``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks
 :data:`PARSERS` in order (FORMATS.md §1) and the first match wins. Adding a family is one
 new module and one line in the table.
@@ -44,7 +45,17 @@ def parse(
     payload: Any, *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
 ) -> ParseResult:
     """Detect and parse; an unknown shape gives an empty result with the reason."""
-    module = detect(payload)
+    return parse_as(detect(payload), payload, path_event=path_event, context=context)
+
+
+def parse_as(
+    module: ModuleType | None,
+    payload: Any,
+    *,
+    path_event: str = "",
+    context: ParseContext = DEFAULT_CONTEXT,
+) -> ParseResult:
+    """Parse with the module :func:`detect` already chose (``None``: not recognised)."""
     if module is None:
         return ParseResult(
             family=UNKNOWN_FAMILY,
@@ -59,6 +70,18 @@ def client_key(payload: Any) -> str:
     if module is None:
         return _fallback_client_key(payload)
     return module.client_key(payload)
+
+
+def client_keys(payload: Any, module: ModuleType | None) -> list[str]:
+    """Every instance a delivery names (a family may batch several: ``client_keys()``), the
+    first one first; ``module`` is what :func:`detect` returned for the payload."""
+    if module is None:
+        key = _fallback_client_key(payload)
+    elif hasattr(module, "client_keys"):
+        return module.client_keys(payload)
+    else:
+        key = module.client_key(payload)
+    return [key] if key else []
 
 
 def family_of(payload: Any) -> str:

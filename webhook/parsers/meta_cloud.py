@@ -172,6 +172,11 @@ def client_key(payload: dict[str, Any]) -> str:
     return next((key for key in map(_phone_number_id, _changes(payload)) if key), "")
 
 
+def client_keys(payload: dict[str, Any]) -> list[str]:
+    """Every phone_number_id the batch names, in order, once each (one client per number)."""
+    return list(dict.fromkeys(key for key in map(_phone_number_id, _changes(payload)) if key))
+
+
 def parse(
     payload: dict[str, Any], *, path_event: str = "", context: ParseContext = DEFAULT_CONTEXT
 ) -> ParseResult:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from webhook.models import Chat, Client, Message, WebhookEvent
@@ -81,6 +82,21 @@ def events_reprocess(
     summary = +summary  # drop zero counts
     logger.info("reprocessed %s stored events: %s", done, dict(summary))
     return dict(summary)
+
+
+def events_release(*, queryset: QuerySet[WebhookEvent], operator: str) -> dict[str, int]:
+    """An operator's decision: apply unassigned deliveries that carried no credential of the
+    client they name (``webhook.authentication.authorized_later``), then replay them.
+
+    Only ``unassigned`` events are released; the operator's name and the time are kept on each
+    event as the evidence of the decision. Returns the replay summary."""
+    unassigned = queryset.filter(status=WebhookEvent.Status.UNASSIGNED)
+    ids = list(unassigned.values_list("pk", flat=True))
+    WebhookEvent.objects.filter(pk__in=ids).update(
+        approved_by=operator[:150], approved_at=timezone.now()
+    )
+    logger.warning("operator %s released %s unassigned events: %s", operator, len(ids), ids[:50])
+    return events_reprocess(queryset=WebhookEvent.objects.filter(pk__in=ids))
 
 
 def summary_rows(summary: dict[str, int]) -> list[tuple[str, int]]:

@@ -22,6 +22,16 @@ def _fresh_client_directory():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_body_quota():
+    """Each test starts with a full disk quota for unauthenticated bodies (webhook.quota)."""
+    from webhook.quota import body_quota
+
+    body_quota.reset()
+    yield
+    body_quota.reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_inbox():
     """The SQLite inbox is a file beside the test database that no test transaction rolls
     back: each test starts and ends without one."""

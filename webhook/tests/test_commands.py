@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from webhook import parsers, spool
+from webhook.credentials import token_proof
 from webhook.ingest import InboundRequest, receive
 from webhook.models import Chat, ContactStats, Message, MessageStats, WebhookEvent
 from webhook.sample import sample_payload
@@ -135,15 +136,25 @@ def test_reprocess_since_accepts_a_date_and_combines_with_status(sample_client):
     assert list(Message.objects.values_list("external_id", flat=True)) == ["f"]
 
 
-def test_reprocess_unassigned_once_the_client_exists(make_client):
-    event = stored_event(status="unassigned", client_key="late_instance", message_id="late")
+def test_reprocess_unassigned_once_the_client_exists_only_with_its_credential(make_client):
+    """Deliveries that arrived before their client are applied to it only if they carried
+    that client's token (a keyed hash of what was presented is kept, never the token)."""
+    token = "late-token-" + uuid.uuid4().hex
+    carried = stored_event(status="unassigned", client_key="late_instance", message_id="late")
+    carried.credential_proofs = [token_proof(token)]
+    carried.save(update_fields=["credential_proofs"])
+    anonymous = stored_event(status="unassigned", client_key="late_instance", message_id="seed")
 
-    client = make_client("late_instance")
+    client = make_client("late_instance", webhook_token=token)
     run("webhook_reprocess", "--unassigned")
 
-    event.refresh_from_db()
-    assert (event.status, event.client_id) == ("processed", client.pk)
+    carried.refresh_from_db()
+    anonymous.refresh_from_db()
+    assert (carried.status, carried.client_id) == ("processed", client.pk)
     assert Message.objects.get(external_id="late").client == client
+    assert (anonymous.status, anonymous.client_id) == ("unassigned", None)
+    assert "operator releases it in the admin" in anonymous.error
+    assert not Message.objects.filter(external_id="seed").exists()
 
 
 def test_reprocess_never_replays_rejected_events(sample_client):

@@ -35,7 +35,7 @@ from webhook.models import (
     Sender,
     WebhookEvent,
 )
-from webhook.tests.helpers import all_fixtures, fixture_bytes
+from webhook.tests.helpers import META_APP_SECRET, all_fixtures, credentials_for, fixture_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ REALTIME_FIELDS = (
 @pytest.fixture
 def tokens(make_client, settings, monkeypatch) -> dict[str, str]:
     monkeypatch.setattr(timezone, "now", lambda: FROZEN)
-    settings.WEBHOOK_META_APP_SECRET = ""
+    settings.WEBHOOK_META_APP_SECRET = META_APP_SECRET  # one app signs both numbers' batches
     settings.WEBHOOK_FALLBACK_CLIENT = False
     clients = [make_client(iid) for iid in [*INSTANCES.values(), META_SECOND]]
     return {c.instance_id: c.webhook_token for c in clients}
@@ -88,10 +88,11 @@ def tokens(make_client, settings, monkeypatch) -> dict[str, str]:
 
 def feed(items: list[tuple[str, str]], tokens: dict[str, str]) -> None:
     for family, name in items:
+        body = fixture_bytes(family, name)
         request = InboundRequest(
-            body=fixture_bytes(family, name),
+            body=body,
             headers={
-                "x-webhook-token": tokens[INSTANCES[family]],
+                **credentials_for(family, body, tokens[INSTANCES[family]]),
                 "content-type": "application/json",
             },
             remote_addr="127.0.0.1",

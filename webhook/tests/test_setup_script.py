@@ -264,16 +264,21 @@ def test_curl_sample_is_accepted_by_the_receiver(post, make_client):
     assert Message.objects.get(external_id="test_message_123").text == "Mensagem de teste"
 
 
-def test_unassigned_events_are_replayed_once_the_client_exists(post, run_setup):
+def test_unassigned_events_without_its_token_stay_unassigned_once_the_client_exists(
+    post, run_setup
+):
+    """Anyone could have posted them: creating the client does not apply them (the operator
+    can, in the admin); setup says so."""
     reply = post(fixture_bytes("baileys_sample", "readme_sample"))
     assert reply.body["status"] == "unassigned", reply.body
     assert not Message.objects.exists()
     code, out, err = run_setup()
     assert code == 0, err
-    message = Message.objects.get(external_id="test_message_123")
-    assert message.client.instance_id == "test_instance"
-    assert WebhookEvent.objects.get().status == "processed"
+    assert not Message.objects.exists()
+    assert WebhookEvent.objects.get().status == "unassigned"
     assert "reprocessados" in out
+    assert "não traziam o token deste cliente" in out
+    assert "Liberar entregas sem cliente" in out
 
 
 def test_replay_is_skipped_with_a_note_when_the_service_is_missing(post, run_setup, monkeypatch):
