@@ -511,6 +511,10 @@ def test_status_page_escapes_a_script_in_the_client_name(client, make_client, po
     hostile = make_client("script-client", name=SCRIPT)
     payload = _sample(instanceId="script-client", pushName=SCRIPT)
     assert post(payload, {"x-webhook-token": hostile.webhook_token}).status == 200
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_user("equipe", password=None, is_staff=True)
+    client.force_login(staff)  # client names are listed for the staff only
     response = client.get("/webhook/status/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
