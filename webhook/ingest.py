@@ -33,7 +33,7 @@ from webhook.exceptions import (
 )
 from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
-from webhook.processor import WhatsAppWebhookProcessor, path_event_of
+from webhook.processor import WhatsAppWebhookProcessor, classify, path_event_of
 from webhook.quota import body_quota
 from webhook.validators import MASK, WebhookValidator, mask_credentials, valid_ip
 from webhook.writer import StoredEvent, writer
@@ -247,15 +247,7 @@ def _event_fields(
     """The WebhookEvent row to store; None when a body nobody vouched for is over its quota."""
     raw_text = request.body.decode("utf-8")
     client = auth.client
-    if not parsed.events:  # unknown family or unhandled kind: kept raw, nothing to apply
-        status, error = WebhookEvent.Status.IGNORED, parsed.ignored_reason or "no events"
-    elif client is None:
-        status, error = (
-            WebhookEvent.Status.UNASSIGNED,
-            f"no client for instance '{parsed.client_key or key}'",
-        )
-    else:
-        status, error = WebhookEvent.Status.RECEIVED, ""
+    status, error = classify(parsed, has_client=client is not None, key=key)
     body = validator.mask_body(raw_text)
     unvouched = status == WebhookEvent.Status.IGNORED or (client is None and not auth.proofs)
     if unvouched and not body_quota.admit(ip, len(body)):

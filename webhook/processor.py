@@ -64,6 +64,19 @@ HANDLERS: dict[type[Event], Handler] = {
 DEDUPLICATED = (MessageEvent, StatusEvent, ReactionEvent, EditEvent, DeleteEvent)
 
 
+def classify(parsed: ParseResult, *, has_client: bool, key: str = "") -> tuple[str, str]:
+    """What becomes of a parsed delivery before anything is applied: (status, reason).
+
+    ``ignored`` when it carries nothing to apply (whoever it belongs to), ``unassigned`` when
+    no client takes it, else ``received`` (to apply). Ingest and the processor both ask here."""
+    if not parsed.events:
+        return WebhookEvent.Status.IGNORED, parsed.ignored_reason or "no events"
+    if not has_client:
+        instance = parsed.client_key or key
+        return WebhookEvent.Status.UNASSIGNED, f"no client for instance '{instance}'"
+    return WebhookEvent.Status.RECEIVED, ""
+
+
 def path_event_of(path: str) -> str:
     """The per-event URL segment: /webhook/messages-upsert -> messages-upsert."""
     parts = [p for p in path.split("/") if p]
@@ -133,16 +146,14 @@ class WhatsAppWebhookProcessor:
         except WebhookError as exc:
             outcome.status, outcome.error = WebhookEvent.Status.FAILED, exc.message
             return outcome
-        if not parsed.events:  # nothing to apply, whoever it belongs to
-            outcome.status = WebhookEvent.Status.IGNORED
-            outcome.error = parsed.ignored_reason or "no events"
-        elif isinstance(client, str):
+        if isinstance(client, str):  # a client the delivery is not authenticated for
             outcome.status, outcome.error = WebhookEvent.Status.UNASSIGNED, client
-        elif client is None:
-            outcome.status = WebhookEvent.Status.UNASSIGNED
-            outcome.error = f"no client for instance '{parsed.client_key}'"
-        else:
+            return outcome
+        status, error = classify(parsed, has_client=client is not None)
+        if status == WebhookEvent.Status.RECEIVED:
             outcome.client = client
+        else:
+            outcome.status, outcome.error = status, error
         return outcome
 
     def _apply_isolated(self, ready: list[_Outcome]) -> None:
