@@ -47,16 +47,18 @@ def check_webhook_security(app_configs=None, **kwargs):
         messages.append(
             Warning(
                 "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures "
-                "(X-Hub-Signature-256) are not verified.",
-                hint="Set it to your Meta app secret if you receive from the Cloud API.",
+                "(X-Hub-Signature-256) are verified only for clients with their own app secret.",
+                hint="Set it to your Meta app secret if you receive from the Cloud API (or set "
+                "each Cloud API client's own in the admin).",
                 id="webhook.W005",
             )
         )
     if not getattr(settings, "SECRET_KEY_FROM_ENV", True):
         messages.append(
             Warning(
-                "DJANGO_SECRET_KEY is not set: a random key is used and logins end at every "
-                "restart.",
+                "DJANGO_SECRET_KEY is not set: a random key is used, logins end at every "
+                "restart, and deliveries stored before their client existed can never be "
+                "matched to its credential (each process keys the proofs differently).",
                 hint="Run setup_webhook.py, which writes one into .env.",
                 id="webhook.W006",
             )
