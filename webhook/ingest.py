@@ -249,7 +249,12 @@ def _event_fields(
     client = auth.client
     status, error = classify(parsed, has_client=client is not None, key=key)
     body = validator.mask_body(raw_text)
-    unvouched = status == WebhookEvent.Status.IGNORED or (client is None and not auth.proofs)
+    # Bodies nobody vouched for (no credential verified, or none presented for a delivery
+    # without client) are what a flood without credentials would fill the disk with.
+    if status == WebhookEvent.Status.IGNORED:
+        unvouched = not auth.how
+    else:
+        unvouched = client is None and not auth.proofs
     if unvouched and not body_quota.admit(ip, len(body)):
         if status != WebhookEvent.Status.IGNORED:
             return None  # nothing could ever apply it without its body: the sender retries

@@ -161,3 +161,17 @@ def test_a_credential_across_the_cut_of_a_rejected_body_is_not_kept(post, sample
     stored = WebhookEvent.objects.get().body
     assert secret[:8] not in stored
     assert len(stored) <= 64 * 1024
+
+
+def test_ignored_bodies_count_against_the_quota_only_when_unauthenticated(
+    post, sample_client, settings
+):
+    settings.WEBHOOK_REJECTED_BODY_QUOTA_PER_SOURCE_BYTES = 30_000
+    settings.WEBHOOK_REQUIRE_TOKEN = False  # unknown shapes for test_instance are accepted
+    body = {"instanceId": "test_instance", "unknown_shape": "u" * 20_000}
+    token = {"x-webhook-token": sample_client.webhook_token}
+    for headers in (token, token, {}, {}):
+        assert post(body, headers).status == 200
+    kept = [bool(b) for b in WebhookEvent.objects.order_by("pk").values_list("body", flat=True)]
+    assert kept == [True, True, True, False]  # the client's own deliveries are never cut
+    assert "body not kept" in WebhookEvent.objects.order_by("pk").last().error
