@@ -23,7 +23,8 @@ run: setup
 	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(PY) servidor_webhook_local.py --port $(FLASK_PORT) & \
 	$(PY) -m gunicorn django_project.wsgi:application --bind 0.0.0.0:$(DJANGO_PORT) \
-	      --threads 4 --access-logfile - --no-control-socket & \
+	      --threads 4 --access-logfile - --no-control-socket \
+	      --logger-class webhook.gunicorn_logging.SafeGunicornLogger & \
 	wait
 
 test: install

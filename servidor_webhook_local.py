@@ -297,6 +297,8 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
     from granian.log import LogLevels
     from granian.server import Server
 
+    from webhook.log_safety import granian_log_config
+
     class _Server(Server):
         """Stops on the first SIGINT/SIGTERM, whichever thread the kernel hands it to.
 
@@ -330,6 +332,7 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
         # it acknowledged is already on disk).
         workers_kill_timeout=5,
         log_level=LogLevels.error,  # not its advice on thread counts; errors and crashes show
+        log_dictconfig=granian_log_config(),  # masked, one line per record (webhook.log_safety)
         websockets=False,
     ).serve(target_loader=_granian_worker_app)
 
@@ -388,6 +391,7 @@ def _serve_gunicorn(app: Flask, args: argparse.Namespace) -> None:
             self.cfg.set("control_socket_disable", True)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("post_fork", _lower_priority)
+            self.cfg.set("logger_class", "webhook.gunicorn_logging.SafeGunicornLogger")
 
         def load(self) -> Flask:
             return app

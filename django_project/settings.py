@@ -190,18 +190,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Django logs the path of failed requests: a secret path token must not reach the logs.
-    "filters": {"mask_path_tokens": {"()": "webhook.logging.MaskPathTokens"}},
+    # Every line masks tokens and signatures and escapes control characters (a sender's
+    # instanceId with a newline cannot forge a line): webhook.log_safety.
+    "filters": {"safe": {"()": "webhook.log_safety.SafeLogFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_path_tokens"],
+            "filters": ["safe"],
         },
     },
+    # Everything else (waitress, libraries) reaches the root logger's handler, filtered too.
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "webhook": {"handlers": ["console"], "level": os.environ.get("WEBHOOK_LOG_LEVEL", "INFO")},
-        "django.request": {"filters": ["mask_path_tokens"]},
-        "django.server": {"filters": ["mask_path_tokens"]},
+        "webhook": {
+            "handlers": ["console"],
+            "level": os.environ.get("WEBHOOK_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "django.request": {"filters": ["safe"]},
+        "django.server": {"filters": ["safe"]},
     },
 }
