@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     setup_django()
     from django.db import close_old_connections
 
-    from webhook import ingest, selectors
+    from webhook import ingest, sampling, selectors
     from webhook.conf import webhook_settings
 
     app = Flask(__name__)
@@ -121,7 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def status() -> Response:
         # Per-client detail (names, instance ids) only for the read API's token.
         authorization = request.headers.get("Authorization", "")
-        detail = _bearer_matches(authorization, webhook_settings.API_TOKEN)
+        detail = sampling.bearer_matches(authorization, webhook_settings.API_TOKEN)
         summary = selectors.status_summary(detail=detail)
         summary.update(
             server="flask",
@@ -136,47 +136,46 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
         return jsonify(summary)
 
-    @app.route("/test", methods=["GET", "POST"])
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _http_error(error: Any) -> Response:  # JSON like every other answer of the receiver
+        code = error.name.lower().replace(" ", "_")
+        body = {"ok": False, "error": code, "detail": error.description}
+        return Response(json.dumps(body), status=error.code, mimetype="application/json")
+
+    @app.post("/test")  # a state-changing request: never GET (a link or an <img> could)
     def test() -> Response:
         return respond(_run_test(request.get_json(silent=True) or {}))
 
     def _run_test(options: dict[str, Any]) -> ingest.IngestResponse:
-        from webhook.models import Client
         from webhook.sample import sample_payload
         from webhook.validators import WebhookValidator
-        from webhook.views import run_sample
 
         ip = WebhookValidator.client_ip(
             request.remote_addr or "",
             request.headers.get("X-Forwarded-For", ""),
             webhook_settings.TRUSTED_PROXIES,
         )
-        if not _local_or_token(
-            ip, request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
-        ):
-            return ingest.IngestResponse(
-                401,
-                {
-                    "ok": False,
-                    "error": "authentication_required",
-                    "detail": "/test answers localhost, or "
-                    "Authorization: Bearer <WEBHOOK_API_TOKEN>",
-                },
-            )
-        client = Client.objects.filter(active=True).order_by("pk").first()
-        if client is None:
-            return ingest.IngestResponse(
-                400,
-                {
-                    "ok": False,
-                    "error": "no_client",
-                    "detail": "crie um cliente: python setup_webhook.py",
-                },
-            )
+        refusal = sampling.cross_site_refusal(
+            host=request.host,
+            scheme=request.scheme,
+            origin=request.headers.get("Origin", ""),
+            referer=request.headers.get("Referer", ""),
+            fetch_site=request.headers.get("Sec-Fetch-Site", ""),
+        ) or sampling.receiver_refusal(
+            ip=ip,
+            authorization=request.headers.get("Authorization", ""),
+            api_token=webhook_settings.API_TOKEN,
+        )
+        client = sampling.sample_client(str(options.get("client", ""))) if not refusal else None
+        if refusal is None and client is None:
+            refusal = sampling.NO_CLIENT
+        if refusal is not None:
+            return ingest.IngestResponse(refusal.status, refusal.as_dict())
         payload = sample_payload(
             instance_id=client.instance_id, text=str(options.get("text") or "Mensagem de teste")
         )
-        result = run_sample(client, payload, path="/test", remote_addr=ip)
+        result = sampling.run_sample(client, payload, path="/test", remote_addr=ip)
         return ingest.IngestResponse(200 if result["ok"] else 500, result)
 
     return app
@@ -193,19 +192,6 @@ def _preload_clients() -> None:
         client_directory.preload()
     except DatabaseError:
         pass  # database down at start-up: deliveries answer 503 until it is back
-
-
-def _local_or_token(ip: str, authorization: str, api_token: str) -> bool:
-    return ip in ("127.0.0.1", "::1") or _bearer_matches(authorization, api_token)
-
-
-def _bearer_matches(authorization: str, api_token: str) -> bool:
-    import hmac
-
-    presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-    return bool(
-        api_token and presented and hmac.compare_digest(presented.encode(), api_token.encode())
-    )
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-import time
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from webhook import ingest, selectors
+from webhook import ingest, sampling, selectors
 from webhook.conf import webhook_settings
-from webhook.models import Client, Message, WebhookEvent
+from webhook.models import Client, WebhookEvent
 from webhook.sample import sample_payload
 
 logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 200
-SAMPLE_WAIT_SECONDS = 5.0
 
 
 def inbound_from_django(request: HttpRequest, path_token: str = "") -> ingest.InboundRequest:
@@ -69,11 +67,9 @@ def api_authorized(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
         return True
-    expected = webhook_settings.API_TOKEN
-    header = request.headers.get("Authorization", "")
-    if expected and header[:7].lower() == "bearer ":
-        return hmac.compare_digest(header[7:].strip().encode(), expected.encode())
-    return False
+    return sampling.bearer_matches(
+        request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
+    )
 
 
 def _unauthorized() -> JsonResponse:
@@ -164,8 +160,13 @@ class WebhookStatusView(View):
         return JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked below, for sessions only
 class WebhookTestView(View):
-    """Send a sample through the real pipeline and show what was stored (staff only)."""
+    """Send a sample through the real pipeline and show what was stored.
+
+    For a logged-in staff user (the form, with Django's CSRF check: the session cookie is
+    what a cross-site page would ride on) or ``Authorization: Bearer <WEBHOOK_API_TOKEN>``
+    (no cookie involved, so no CSRF token needed, as the README documents)."""
 
     http_method_names = ["get", "post"]
 
@@ -179,25 +180,25 @@ class WebhookTestView(View):
         return render(request, "webhook/test.html", {"clients": Client.objects.filter(active=True)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if not api_authorized(request):
-            return _unauthorized()
-        client = Client.objects.filter(
-            active=True, instance_id=request.POST.get("client", "")
-        ).first()
-        client = client or Client.objects.filter(active=True).order_by("pk").first()
-        if client is None:
-            return JsonResponse(
-                {
-                    "ok": False,
-                    "error": "no_client",
-                    "detail": "create a client first (setup_webhook.py)",
-                },
-                status=400,
-            )
-        payload = sample_payload(
-            instance_id=client.instance_id, text=request.POST.get("text") or "Mensagem de teste"
+        bearer = sampling.bearer_matches(
+            request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
         )
-        result = run_sample(
+        if not bearer:
+            if not api_authorized(request):
+                return _unauthorized()
+            refused = CsrfViewMiddleware(lambda _r: HttpResponse()).process_view(
+                request, None, (), {}
+            )
+            if refused is not None:
+                return refused
+        options = request.POST if request.POST else _json_options(request)
+        client = sampling.sample_client(str(options.get("client", "")))
+        if client is None:
+            return JsonResponse(sampling.NO_CLIENT.as_dict(), status=sampling.NO_CLIENT.status)
+        payload = sample_payload(
+            instance_id=client.instance_id, text=str(options.get("text") or "Mensagem de teste")
+        )
+        result = sampling.run_sample(
             client, payload, path=request.path, remote_addr=request.META.get("REMOTE_ADDR", "")
         )
         if wants_html(request):
@@ -211,38 +212,9 @@ class WebhookTestView(View):
         )
 
 
-def _wait_for_message(client: Client, external_id: str, *, pending: bool) -> Message | None:
-    """The stored message; in background mode the applier may need a moment (up to 5 s)."""
-    deadline = time.monotonic() + (SAMPLE_WAIT_SECONDS if pending else 0)
-    while True:
-        message = (
-            Message.objects.filter(client=client, external_id=external_id)
-            .select_related("client", "chat", "sender")
-            .first()
-        )
-        if message is not None or time.monotonic() >= deadline:
-            return message
-        time.sleep(0.05)
-
-
-def run_sample(
-    client: Client, payload: dict[str, Any], *, path: str, remote_addr: str
-) -> dict[str, Any]:
-    """Post a sample as a gateway would (with the client's token) and read back the message."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    response = ingest.receive(
-        ingest.InboundRequest(
-            body=body,
-            headers={"content-type": "application/json", "x-webhook-token": client.webhook_token},
-            remote_addr=remote_addr,
-            path=path,
-        )
-    )
-    message = _wait_for_message(client, payload["key"]["id"], pending=response.status == 202)
-    return {
-        "ok": response.status < 300 and message is not None,
-        "response_status": response.status,
-        "response": response.body,
-        "payload": payload,
-        "stored": selectors.message_as_dict(message) if message else None,
-    }
+def _json_options(request: HttpRequest) -> dict[str, Any]:
+    try:
+        options = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return options if isinstance(options, dict) else {}

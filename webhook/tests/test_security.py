@@ -677,3 +677,61 @@ def test_deploy_check_passes_with_the_hsts_policy_set(tmp_path):
         tmp_path, DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="1", DJANGO_SECURE_HSTS_PRELOAD="1"
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- /test and /webhook/test/: no cross-site writes; Bearer without CSRF -------------------
+
+
+def test_flask_test_is_post_only(flask_app, sample_client):
+    reply = flask_app.test_client().get("/test")
+    assert reply.status_code == 405
+    assert reply.get_json()["ok"] is False
+    assert Message.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "error"),
+    [
+        ({"Host": "evil.example"}, 400, "invalid_host"),  # DNS rebinding onto 127.0.0.1
+        ({"Origin": "http://evil.example"}, 403, "cross_origin"),  # a page on another site
+        ({"Referer": "http://evil.example/page"}, 403, "cross_origin"),
+        ({"Sec-Fetch-Site": "cross-site"}, 403, "cross_origin"),
+    ],
+    ids=["host", "origin", "referer", "sec-fetch-site"],
+)
+def test_flask_test_refuses_cross_site_requests(flask_app, sample_client, headers, status, error):
+    reply = flask_app.test_client().post("/test", json={}, headers=headers)
+    assert reply.status_code == status, reply.get_json()
+    assert reply.get_json()["error"] == error
+    assert Message.objects.count() == 0
+
+
+def test_flask_test_accepts_its_own_origin(flask_app, sample_client):
+    headers = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    reply = flask_app.test_client().post("/test", json={}, headers=headers)
+    assert reply.status_code == 200, reply.get_json()
+    assert Message.objects.count() == 1
+
+
+def test_django_test_page_takes_bearer_without_csrf(sample_client, api_token):
+    strict = HttpClient(enforce_csrf_checks=True)
+    reply = strict.post(
+        "/webhook/test/",
+        {"text": "via API"},
+        HTTP_AUTHORIZATION=f"Bearer {api_token}",
+    )
+    assert reply.status_code == 200, reply.content
+    assert reply.json()["stored"]["text"] == "via API"
+
+
+def test_django_test_page_session_still_needs_csrf(django_user_model, sample_client):
+    staff = django_user_model.objects.create_user("equipe", password=None, is_staff=True)
+    strict = HttpClient(enforce_csrf_checks=True)
+    strict.force_login(staff)
+    assert strict.post("/webhook/test/", {"text": "forjada"}).status_code == 403
+    assert Message.objects.count() == 0
+    page = strict.get("/webhook/test/", HTTP_ACCEPT="text/html")
+    token = page.cookies["csrftoken"].value
+    ok = strict.post("/webhook/test/", {"text": "legítima", "csrfmiddlewaretoken": token})
+    assert ok.status_code == 200, ok.content
+    assert Message.objects.get().text == "legítima"
