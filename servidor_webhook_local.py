@@ -230,7 +230,7 @@ def _banner(args: argparse.Namespace, tunnel: Any) -> None:
     print("MultiChat Webhook — receptor Flask")
     print(f"  Webhook local:   {local}/webhook")
     print(f"  Status:          {local}/status")
-    print(f"  Teste:           {local}/test")
+    print(f"  Teste:           curl -X POST {local}/test")
     if tunnel.is_open:
         print(f"  Webhook público: {tunnel.public_url}/webhook   <- cole esta URL no gateway")
     else:
