@@ -22,9 +22,7 @@ run: setup
 	@echo "Subindo Flask em :$(FLASK_PORT) e Django em :$(DJANGO_PORT) — Ctrl+C para parar os dois."
 	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(PY) servidor_webhook_local.py --port $(FLASK_PORT) & \
-	$(PY) -m gunicorn django_project.wsgi:application --bind 0.0.0.0:$(DJANGO_PORT) \
-	      --threads 4 --access-logfile - --no-control-socket \
-	      --logger-class webhook.gunicorn_logging.SafeGunicornLogger & \
+	$(PY) manage.py webhook_serve --port $(DJANGO_PORT) & \
 	wait
 
 test: install

@@ -59,8 +59,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from webhook import ingest, sampling, selectors
     from webhook.conf import webhook_settings
+    from webhook.front import read_bounded
 
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = webhook_settings.MAX_BODY_BYTES  # /test and the rest
     app.config.update(config or {})
     state = ServerState()
     state.tunnel_url = app.config.get("TUNNEL_URL", "")
@@ -87,8 +89,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
             if environ.get(key):
                 headers[name] = environ[key]
+        body, declared = read_bounded(  # the server's stream: werkzeug's would refuse first
+            environ["wsgi.input"], request.content_length, webhook_settings.MAX_BODY_BYTES
+        )
         return ingest.InboundRequest(
-            body=request.get_data(cache=True),
+            body=body,
+            declared_length=declared,
             headers=headers,
             query=request.args.to_dict() if environ.get("QUERY_STRING") else {},
             remote_addr=request.remote_addr or "",
@@ -278,90 +284,19 @@ def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
     process. Measured in ``make bench``: about 1.4x the requests/s of gunicorn's gthread
     workers on the same app and machine (gunicorn parses HTTP and hands every request between
     threads in Python)."""
-    import granian._signals
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import Server
+    from webhook.serving import serve_granian
 
-    from webhook.log_safety import granian_log_config
-
-    class _Server(Server):
-        """Stops on the first SIGINT/SIGTERM, whichever thread the kernel hands it to.
-
-        granian 2.8's main loop waits on an Event with no timeout and its handler calls that
-        Event's set(): a signal delivered to another thread then waits until the main thread
-        wakes (never), and a second one (Ctrl+C in `make run` sends SIGINT, then SIGTERM) can
-        run the handler while the main thread holds the Event's lock (deadlock). Here the
-        handler only raises a flag, and the main loop looks at it twice a second."""
-
-        def __init__(self, *server_args: Any, **kwargs: Any) -> None:
-            super().__init__(*server_args, **kwargs)
-            self.main_loop_interrupt = _WakingEvent(lambda: self.interrupt_signal)
-
-        def signal_handler_interrupt(self, *_args: Any, **_kwargs: Any) -> None:
-            self.interrupt_signal = True
-
-    # The workers' handler has the same flaws; granian installs it from granian._signals after
-    # _granian_worker_app has run, so the workers take this one instead.
-    granian._signals.set_sync_signals = _set_sync_signals_in_a_thread
     os.environ["_WEBHOOK_TUNNEL_URL"] = config.get("TUNNEL_URL", "")
     os.environ["_WEBHOOK_TUNNEL_REASON"] = config.get("TUNNEL_REASON", "")
-    _Server(
-        "servidor_webhook_local:app",
-        address=args.host,
+    serve_granian(
+        target="servidor_webhook_local:app",
+        loader=_granian_worker_app,
+        wsgi=True,
+        host=args.host,
         port=args.port,
-        interface=Interfaces.WSGI,
         workers=args.workers or default_workers(),
-        blocking_threads=args.threads,
-        respawn_failed_workers=True,  # as gunicorn's arbiter: a dead worker is replaced
-        # A worker still running 5 s after being told to stop is killed (a safety net: what
-        # it acknowledged is already on disk).
-        workers_kill_timeout=5,
-        log_level=LogLevels.error,  # not its advice on thread counts; errors and crashes show
-        log_dictconfig=granian_log_config(),  # masked, one line per record (webhook.log_safety)
-        websockets=False,
-    ).serve(target_loader=_granian_worker_app)
-
-
-class _WakingEvent(threading.Event):
-    """An Event whose wait() also returns once ``stop_requested()`` is true, looking twice a
-    second, so that the waiting main thread runs Python's pending signal handlers."""
-
-    def __init__(self, stop_requested: Any) -> None:
-        super().__init__()
-        self._stop_requested = stop_requested
-
-    def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not super().wait(0.5):
-            if self._stop_requested():
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-        return True
-
-
-def _set_sync_signals_in_a_thread() -> Any:
-    """granian._signals.set_sync_signals for a worker, without a Python signal handler.
-
-    Runs in the worker's main thread before it starts any other: SIGINT and SIGTERM are
-    blocked here, and so in every thread started afterwards, and one thread waits for them
-    with sigwait() and tells granian. No signal can land on a thread that ignores it, and no
-    handler can interrupt code holding a lock."""
-    import signal
-
-    from granian._granian import WorkerSignal
-
-    signal_event = WorkerSignal()
-    stop = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-
-    def wait_for_stop() -> None:
-        signal.sigwait(stop)
-        signal_event.set()
-
-    threading.Thread(target=wait_for_stop, name="stop-signal", daemon=True).start()
-    return signal_event
+        threads=args.threads,
+    )
 
 
 def _serve_gunicorn(app: Flask, args: argparse.Namespace) -> None:

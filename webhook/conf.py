@@ -22,6 +22,10 @@ class WebhookSettings:
         return int(self._get("MAX_JSON_DEPTH", 64))
 
     @property
+    def BODY_TIMEOUT_SECONDS(self) -> float:
+        return float(self._get("BODY_TIMEOUT_SECONDS", 30))
+
+    @property
     def MAX_JSON_NODES(self) -> int:
         return int(self._get("MAX_JSON_NODES", 200_000))
 

@@ -52,6 +52,7 @@ class InboundRequest:
     path: str = "/webhook/"
     path_token: str = ""
     method: str = "POST"
+    declared_length: int | None = None  # Content-Length, when the body was left unread (huge)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ def _record_rejected(
     """Keep evidence of a refused delivery (bounded, credentials masked); never fails the answer."""
     if isinstance(error, JsonTooComplex):
         limits.record_trip("json_too_complex")
+    elif isinstance(error, PayloadTooLarge):
+        limits.record_trip("body_too_large")
     try:
         event = WebhookEvent.objects.create(
             delivery_id=uuid.uuid4().hex,
@@ -140,7 +143,7 @@ def receive(request: InboundRequest) -> IngestResponse:
     credentials = authentication.presented(request.headers, request.query, request.path_token)
     try:
         validator.check_ip(ip, webhook_settings.IP_ALLOWLIST)
-        validator.check_size(request.body)
+        validator.check_size(request.body, declared=request.declared_length)
         early = authentication.check_before_decoding(credentials, request.body)
         payload = validator.decode(request.body)
     except WebhookError as error:

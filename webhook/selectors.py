@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from webhook import inbox, spool
+from webhook import inbox, limits, spool
 from webhook.models import Client, Message, WebhookEvent
 from webhook.services.stats import realtime_refresh
 
@@ -143,6 +143,8 @@ def status_summary(*, detail: bool = False) -> dict[str, Any]:
         "clients_total": len(per_client),
         "clients_active": sum(1 for c in per_client if c["active"]),
         "clients_by_connection": dict(Counter(c["connection"] for c in per_client)),
+        # How often a protective limit refused a request, over every server process.
+        "limits_tripped": limits.trip_counts(),
     }
     if detail:
         summary["clients"] = per_client

@@ -62,10 +62,11 @@ class WebhookValidator:
         self.max_nodes = max_nodes  # 0 = no bound on the number of JSON values
 
     # --- body ---
-    def check_size(self, body: bytes) -> None:
-        if len(body) > self.max_body_bytes:
+    def check_size(self, body: bytes, *, declared: int | None = None) -> None:
+        size = max(len(body), declared or 0)
+        if size > self.max_body_bytes:
             raise PayloadTooLarge(
-                f"body of {len(body)} bytes exceeds the limit of {self.max_body_bytes} bytes "
+                f"body of {size} bytes exceeds the limit of {self.max_body_bytes} bytes "
                 "(WEBHOOK_MAX_BODY_BYTES)"
             )
 

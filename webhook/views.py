@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from webhook import ingest, sampling, selectors
 from webhook.conf import webhook_settings
+from webhook.front import read_bounded
 from webhook.models import Client, WebhookEvent
 from webhook.sample import sample_payload
 
@@ -24,8 +25,13 @@ MAX_PAGE_SIZE = 200
 
 
 def inbound_from_django(request: HttpRequest, path_token: str = "") -> ingest.InboundRequest:
+    declared = request.META.get("CONTENT_LENGTH", "")
+    body, length = read_bounded(
+        request, int(declared) if declared.isdigit() else None, webhook_settings.MAX_BODY_BYTES
+    )
     return ingest.InboundRequest(
-        body=request.body,
+        body=body,
+        declared_length=length,
         headers={k.lower(): v for k, v in request.headers.items()},
         query={k: request.GET.get(k, "") for k in request.GET},
         remote_addr=request.META.get("REMOTE_ADDR", ""),

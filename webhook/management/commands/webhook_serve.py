@@ -1,0 +1,52 @@
+"""``manage.py webhook_serve``: the Django server of `make run` (admin, status, read API,
+``/webhook/``), on granian, behind ``webhook.front`` so that slow or huge bodies never hold
+one of its threads."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand
+from django.db import connections
+from django.utils.translation import gettext_lazy as _
+
+THREADS_VARIABLE = "_WEBHOOK_SERVE_THREADS"
+
+
+def _load(_target: str):
+    from django.core.wsgi import get_wsgi_application
+
+    from webhook.front import front_for
+
+    return front_for(get_wsgi_application(), threads=int(os.environ[THREADS_VARIABLE]))
+
+
+class Command(BaseCommand):
+    help = _("Sobe o servidor Django (admin, status, API) com o granian.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="0.0.0.0", help=_("endereço (padrão: 0.0.0.0)"))  # noqa: S104
+        parser.add_argument("--port", type=int, default=8000, help=_("porta (padrão: 8000)"))
+        parser.add_argument("--workers", type=int, default=1, help=_("processos (padrão: 1)"))
+        parser.add_argument(
+            "--threads", type=int, default=8, help=_("threads por processo (padrão: 8)")
+        )
+
+    def handle(self, *args, **options) -> None:
+        from webhook.serving import serve_granian
+
+        os.environ[THREADS_VARIABLE] = str(options["threads"])
+        connections.close_all()  # no connection may cross into forked workers
+        self.stdout.write(
+            _("Django em http://localhost:%(port)s (Ctrl+C para parar)") % {"port": options["port"]}
+        )
+        serve_granian(
+            target="django_project.wsgi:application",
+            loader=_load,
+            wsgi=False,
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            threads=options["threads"],
+            log_access=True,
+        )
