@@ -192,8 +192,9 @@ def read_bounded(stream: Any, declared: int | None, limit: int) -> tuple[bytes, 
     Returns (body, declared length). A declared length over the limit is not read at all;
     a body without one is read only up to one byte past the limit: enough for the size check
     (``WebhookValidator.check_size``) to refuse it, never the whole of a 1 GiB POST."""
-    if declared is not None and declared > limit:
-        return b"", declared
+    if declared is not None:
+        # Not read at all when over the limit; else in one call (the server frames it).
+        return (b"" if declared > limit else stream.read(declared)), declared
     chunks, size = [], 0
     while size <= limit:
         chunk = stream.read(min(65536, limit + 1 - size))
