@@ -190,14 +190,16 @@ def read_bounded(stream: Any, declared: int | None, limit: int) -> tuple[bytes, 
     """The body of a WSGI request, never more than ``limit`` + 1 bytes of it.
 
     Returns (body, declared length). A declared length over the limit is not read at all;
-    a body without one is read only up to one byte past the limit: enough for the size check
-    (``WebhookValidator.check_size``) to refuse it, never the whole of a 1 GiB POST."""
-    if declared is not None:
-        # Not read at all when over the limit; else in one call (the server frames it).
-        return (b"" if declared > limit else stream.read(declared)), declared
+    otherwise the body is read in 64 KiB steps up to the declared length (or one byte past
+    the limit when none is declared), stopping when the server has nothing more to give:
+    enough for the size check (``WebhookValidator.check_size``) to refuse a huge body, never
+    the whole of a 1 GiB POST."""
+    if declared is not None and declared > limit:
+        return b"", declared
+    wanted = declared if declared is not None else limit + 1
     chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(min(65536, limit + 1 - size))
+    while size < wanted:
+        chunk = stream.read(min(65536, wanted - size))
         if not chunk:
             break
         chunks.append(chunk)

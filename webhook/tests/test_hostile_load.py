@@ -155,10 +155,12 @@ def test_a_huge_body_costs_at_most_the_limit(live, request, server, framing):
 
 
 def test_slow_bodies_never_delay_a_legitimate_delivery_on_django(live, django_server):
-    port = django_server.port
+    """Django's server (webhook_serve) only. The Flask receiver still runs on granian's WSGI
+    interface, whose threads block on a slow body: not closed yet (see the README)."""
+    server, port, path = "django", django_server.port, "/webhook/"
     slow: list[socket.socket] = []
     head = (
-        "POST /webhook/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         "Content-Length: 1000\r\n\r\n{"
     )
     for _ in range(200):
@@ -172,27 +174,28 @@ def test_slow_bodies_never_delay_a_legitimate_delivery_on_django(live, django_se
         body = json.dumps(sample_payload(message_id="legit-under-attack")).encode()
         started = time.monotonic()
         req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/webhook/",
+            f"http://127.0.0.1:{port}{path}",
             data=body,
             headers={"Content-Type": "application/json", "X-Webhook-Token": live.token},
         )
         with urllib.request.urlopen(req, timeout=10) as reply:  # noqa: S310
             assert reply.status in (200, 202)
         assert time.monotonic() - started < 1.0
-        time.sleep(3.5)  # past WEBHOOK_BODY_TIMEOUT_SECONDS: the slow ones are answered 408
-        answered = 0
-        for sock in slow[:20]:
-            sock.settimeout(5)
-            try:
-                answered += sock.recv(20).startswith(b"HTTP/1.1 408")
-            except OSError:
-                pass
-        assert answered == 20
+        if server == "django":
+            time.sleep(3.5)  # past WEBHOOK_BODY_TIMEOUT_SECONDS: the slow ones get 408
+            answered = 0
+            for sock in slow[:20]:
+                sock.settimeout(5)
+                try:
+                    answered += sock.recv(20).startswith(b"HTTP/1.1 408")
+                except OSError:
+                    pass
+            assert answered == 20
+            tripped = _status(port, "/webhook/status/?format=json")["limits_tripped"]
+            assert tripped.get("body_timeout", 0) >= 20, tripped
     finally:
         for sock in slow:
             sock.close()
-    tripped = _status(port, "/webhook/status/?format=json")["limits_tripped"]
-    assert tripped.get("body_timeout", 0) >= 20, tripped
 
 
 def test_trips_are_counted_on_both_status_pages(live, django_server):
