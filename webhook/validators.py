@@ -129,10 +129,10 @@ class WebhookValidator:
     def _sanitise(
         self, payload: dict[str, Any], *, has_nul: bool, has_surrogate: bool
     ) -> dict[str, Any]:
-        """Enforce the nesting limit, drop NUL characters and refuse lone surrogates.
+        """Enforce the nesting limit, drop NUL characters and replace lone surrogates.
 
         PostgreSQL refuses both in text; paired surrogate escapes (emoji) decode to one
-        character and are fine.
+        character and are fine; a lone one becomes U+FFFD.
         """
         stack: list[tuple[Any, int]] = [(payload, 1)]
         while stack:
@@ -186,12 +186,14 @@ class WebhookValidator:
             raise Forbidden(f"source address {ip} is not in WEBHOOK_IP_ALLOWLIST")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean(value: str, check_surrogates: bool) -> str:
-    if check_surrogates:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise PayloadError("invalid Unicode: lone surrogate escape in a string") from None
+    """Drop NUL; a lone UTF-16 surrogate (Node gateways cut an emoji in half) becomes U+FFFD,
+    the replacement character, so the message still arrives. The raw body keeps its escape."""
+    if check_surrogates and _SURROGATE.search(value):
+        value = _SURROGATE.sub("\ufffd", value)
     return value.replace("\x00", "") if "\x00" in value else value
 
 
