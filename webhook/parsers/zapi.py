@@ -112,7 +112,7 @@ MEDIA_KINDS: dict[str, tuple[MessageType, str]] = {
     "image": (MessageType.IMAGE, "imageUrl"),
     "audio": (MessageType.AUDIO, "audioUrl"),  # ptt:true = voice note
     "video": (MessageType.VIDEO, "videoUrl"),
-    "document": (MessageType.DOCUMENT, "documentUrl"),  # title stands in for a caption
+    "document": (MessageType.DOCUMENT, "documentUrl"),  # "title" is the name, not a caption
     "sticker": (MessageType.STICKER, "stickerUrl"),
 }
 
@@ -283,7 +283,9 @@ def _media(body: dict[str, Any], kind: str) -> _Content:
         width=as_int(body.get("width")),
         height=as_int(body.get("height")),
     )
-    caption = text(body.get("caption")) or text(body.get("title"))
+    # text is the caption only (docs/FORMATS §10): a document's "title" is its name, kept in
+    # the file name when there is no fileName.
+    caption = text(body.get("caption"))
     extra = {"pageCount": as_int(body.get("pageCount"))} if "pageCount" in body else {}
     return _Content(msg_type, kind=kind, text=caption, media=media, extra=extra)
 

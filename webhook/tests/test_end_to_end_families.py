@@ -1507,13 +1507,30 @@ MESSAGE_ROWS = [
         "3AF1C2E9B7D4A6E8C0D7",
         {
             "type": "document",
-            "text": "Comprovante de endereço",
+            "text": "",  # defect fixed (issue 13): the title is the name, not a caption
             "from_me": False,
             "chat": "5511987654321",
             "sender": "5511987654321",
             "sender_alt": "163829475610273@lid",
             "mime": "application/pdf",
             "url": "https://storage.z-api.io/instances/3D2B1A0C9E8F7A6B5C4D/3AF1C2E9B7D4A6E8C0D7.pdf",
+            "status": "",
+            "ts": "07:23:20",
+        },
+    ),
+    (
+        "zapi",
+        "document_with_caption",
+        "3AF1C2E9B7D4A6E8CAF1",
+        {
+            "type": "document",
+            "text": "Segue o comprovante 📄",  # the caption, never the name
+            "from_me": False,
+            "chat": "5511987654321",
+            "sender": "5511987654321",
+            "sender_alt": "163829475610273@lid",
+            "mime": "application/pdf",
+            "url": "https://storage.z-api.io/instances/3D2B1A0C9E8F7A6B5C4D/3AF1C2E9B7D4A6E8CAF1.pdf",
             "status": "",
             "ts": "07:23:20",
         },

@@ -203,11 +203,28 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 "3AF1C2E9B7D4A6E8C0D7",
                 at(29, 7, 23, 20),
                 type=MessageType.DOCUMENT,
-                text="Comprovante de endereço",  # no caption: the document title
+                text="",  # no caption: text is the caption only; "title" is the name
                 media=Media(
                     url=f"{STORAGE}/3AF1C2E9B7D4A6E8C0D7.pdf",
                     mimetype="application/pdf",
                     file_name="Comprovante_Endereço_João.pdf",
+                ),
+                subtype="document",
+            ),
+        ),
+    ),
+    "document_with_caption": (
+        "ReceivedCallback",
+        (
+            inbound(
+                "3AF1C2E9B7D4A6E8CAF1",
+                at(29, 7, 23, 20),
+                type=MessageType.DOCUMENT,
+                text="Segue o comprovante 📄",
+                media=Media(
+                    url=f"{STORAGE}/3AF1C2E9B7D4A6E8CAF1.pdf",
+                    mimetype="application/pdf",
+                    file_name="Comprovante de endereço",  # no fileName: the title is the name
                 ),
                 subtype="document",
             ),
@@ -519,6 +536,7 @@ EXPECTED_EXTRA: dict[str, dict[str, Any]] = {
     "text": {"isStatusReply": False, "isNewsletter": False, "broadcast": False},
     "from_me_text": {"fromApi": True},
     "document": {"pageCount": 2},
+    "document_with_caption": {"pageCount": 2},
     "buttons_response": {"selected_id": "confirmar_entrega"},
     "list_response": {"selected_id": "sabado_manha"},
     "notification": {"notificationParameters": ["5511976543210"]},
