@@ -104,6 +104,21 @@ def inbox_waiting() -> int:
     return inbox.pending_count()
 
 
+def _media_summary() -> dict[str, Any]:
+    """Media files by state, and the two numbers an operator watches: queue and failures."""
+    from webhook.models import MediaFile
+
+    by_state = dict(MediaFile.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    return {
+        "by_state": by_state,
+        "stored": by_state.get(MediaFile.State.STORED, 0),
+        "waiting": by_state.get(MediaFile.State.PENDING, 0)
+        + by_state.get(MediaFile.State.FETCHING, 0),
+        "failed": by_state.get(MediaFile.State.FAILED, 0)
+        + by_state.get(MediaFile.State.EXPIRED, 0),
+    }
+
+
 def status_summary(*, detail: bool = False) -> dict[str, Any]:
     """Aggregate health: counts and states, never bodies, names of people or secrets.
 
@@ -143,6 +158,7 @@ def status_summary(*, detail: bool = False) -> dict[str, Any]:
         "clients_total": len(per_client),
         "clients_active": sum(1 for c in per_client if c["active"]),
         "clients_by_connection": dict(Counter(c["connection"] for c in per_client)),
+        "media": _media_summary(),
     }
     if detail:
         summary["clients"] = per_client
