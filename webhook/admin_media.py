@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from webhook.media.services import media_retry
-from webhook.models import MediaFile, Message
+from webhook.models import MediaFile
 
 
 def human_size(size: int | None) -> str:
@@ -68,25 +68,20 @@ def media_preview(media: MediaFile | None) -> str:
     )
 
 
-MediaFile.get_media_type_display = lambda self: dict(Message.Type.choices).get(
-    self.media_type, self.media_type
-)
-
-
 @admin.register(MediaFile)
 class MediaFileAdmin(admin.ModelAdmin):
     list_display = (
-        "message",
+        "id",
+        "short_message",
         "media_type",
         "state",
-        "family",
-        "source",
+        "short_error",
         "attempts",
         "readable_size",
-        "short_error",
-        "fetched_at",
+        "family",
         "client",
     )
+    list_display_links = ("id", "short_message")
     list_filter = ("state", "family", "media_type", "source", "client")
     search_fields = ("message__external_id", "file_name", "sha256", "last_error")
     date_hierarchy = "created_at"
@@ -109,13 +104,18 @@ class MediaFileAdmin(admin.ModelAdmin):
     def preview(self, obj: MediaFile) -> str:
         return media_preview(obj)
 
+    @admin.display(description=gettext_lazy("mensagem"))
+    def short_message(self, obj: MediaFile) -> str:
+        external_id = obj.message.external_id
+        return external_id if len(external_id) <= 24 else external_id[:23] + "…"
+
     @admin.display(description=gettext_lazy("tamanho"), ordering="size")
     def readable_size(self, obj: MediaFile) -> str:
         return human_size(obj.size if obj.size is not None else obj.declared_size)
 
     @admin.display(description=gettext_lazy("último erro"))
     def short_error(self, obj: MediaFile) -> str:
-        return obj.last_error[:80]
+        return obj.last_error if len(obj.last_error) <= 60 else obj.last_error[:59] + "…"
 
     @admin.action(description=gettext_lazy("Baixar de novo"), permissions=("view",))
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[MediaFile]) -> None:

@@ -516,7 +516,9 @@ class MediaFile(models.Model):
         Message, verbose_name=_("mensagem"), on_delete=models.CASCADE, related_name="media_file"
     )
     family = models.CharField(_("família"), max_length=40, blank=True)
-    media_type = models.CharField(_("tipo"), max_length=20, blank=True)
+    media_type = models.CharField(
+        _("tipo"), max_length=20, choices=Message.Type.choices, blank=True
+    )
     source = models.CharField(_("origem"), max_length=20, choices=Source.choices)
     state = models.CharField(
         _("situação"), max_length=20, choices=State.choices, default=State.PENDING

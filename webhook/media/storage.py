@@ -52,6 +52,7 @@ INLINE_TYPES = frozenset(
         "audio/aac",
         "audio/mp4",
         "audio/amr",
+        "audio/wav",
         "video/mp4",
         "video/3gpp",
         "video/webm",
