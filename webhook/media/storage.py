@@ -21,6 +21,7 @@ from django.core.files.storage import Storage, storages
 logger = logging.getLogger(__name__)
 THUMBNAIL_SIZE = (320, 320)
 THUMBNAIL_TYPES = frozenset({"image", "sticker"})
+THUMBNAIL_MAX_PIXELS = 40_000_000  # bigger images (or decompression bombs) get no thumbnail
 
 # (offset, magic bytes, type): enough to tell what WhatsApp carries from what it claims.
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -134,6 +135,10 @@ def make_thumbnail(tmp: BinaryIO, name: str) -> str:
     tmp.seek(0)
     try:
         with Image.open(tmp) as image:
+            if image.width * image.height > THUMBNAIL_MAX_PIXELS:
+                logger.info("media: no thumbnail for %s (%sx%s)", name, image.width, image.height)
+                return ""
+            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at reduced size, less memory
             image.thumbnail(THUMBNAIL_SIZE)
             out = io.BytesIO()
             image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB").save(

@@ -212,3 +212,31 @@ def test_status_page_counts_media(env, staff) -> None:
     response = staff.get("/webhook/status/", HTTP_ACCEPT="application/json")
     data = response.json()
     assert data["media"]["stored"] == 1 and data["media"]["failed"] == 0
+
+
+def test_huge_images_get_no_thumbnail_but_are_stored(env, settings, monkeypatch) -> None:
+    from webhook.media import storage
+
+    monkeypatch.setattr(storage, "THUMBNAIL_MAX_PIXELS", 100)
+    media = stored_image(env)
+    assert media.state == MediaFile.State.STORED and media.thumbnail_name == ""
+
+
+def test_credentials_stay_out_of_the_read_api_and_status(env, settings) -> None:
+    settings.WEBHOOK_API_TOKEN = "t" * 40
+    client = env.clients["baileys_sample"]
+    client.gateway_api_key, client.meta_access_token = "gw-secret-111", "EAAG-secret-222"
+    client.gateway_url = "https://gw.example.com"
+    client.save()
+    stored_image(env)
+    auth = {"HTTP_AUTHORIZATION": "Bearer " + "t" * 40}
+    for url in ("/webhook/messages/", "/webhook/events/", "/webhook/status/"):
+        response = HttpClient().get(url, HTTP_ACCEPT="application/json", **auth)
+        assert response.status_code == 200
+        assert b"gw-secret-111" not in response.content
+        assert b"EAAG-secret-222" not in response.content
+
+
+def test_fetch_loop_thread_is_off_when_disabled(settings) -> None:
+    settings.WEBHOOK_MEDIA_FETCH = False
+    assert loop.start_thread(threading.Event()) is None
