@@ -57,11 +57,19 @@ def source_for(*, family: str, media: Media) -> str:
         return Source.DIRECT_URL if media.url else Source.NONE
     if media.has_inline_data:
         return Source.INLINE_BASE64
+    if family == "evolution" and media.url and not _on_whatsapp_cdn(media.url):
+        return Source.DIRECT_URL  # Evolution's S3/MinIO copy (message.mediaUrl), not encrypted
     if media.media_key and (media.url or media.direct_path):
         return Source.WHATSAPP_CDN
     if family == "evolution":
-        return Source.DIRECT_URL if media.url else Source.EVOLUTION_API
+        return Source.EVOLUTION_API
     return Source.NONE
+
+
+def _on_whatsapp_cdn(url: str) -> bool:
+    host = _host(url).lower()
+    cdn = _host(webhook_settings.WHATSAPP_CDN_URL).lower()
+    return host == cdn or any(host.endswith(suffix) for suffix in WHATSAPP_HOSTS)
 
 
 def _policy(*hosts: str) -> Policy:
@@ -200,13 +208,23 @@ def _waha(media: MediaFile, sink: BinaryIO) -> Fetched:
     client = media.client
     headers = {"X-Api-Key": client.gateway_api_key} if client.gateway_api_key else {}
     response = request(
-        media.url,
+        _on_gateway(media.url, client.gateway_url),
         sink,
         policy=_policy(_host(client.gateway_url)),
         max_bytes=_max(),
         headers=headers,
     )
     return Fetched(content_type=response.headers.get("content-type", ""))
+
+
+def _on_gateway(url: str, gateway_url: str) -> str:
+    """WAHA builds file URLs from its own base URL, often http://localhost:3000 when it was
+    not configured: a file path (/api/files/...) is fetched from the client's server instead."""
+    parts, gateway = urlsplit(url), urlsplit(gateway_url)
+    if gateway.hostname and parts.hostname != gateway.hostname and parts.path.startswith("/api/"):
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{gateway.scheme}://{gateway.netloc}{gateway.path.rstrip('/')}{parts.path}{query}"
+    return url
 
 
 def _meta(media: MediaFile, sink: BinaryIO) -> Fetched:

@@ -397,3 +397,58 @@ def test_replaying_the_event_never_downloads_again(env) -> None:
     fetch_all()
     assert len(env.server.seen) == 1
     assert only_media().state == MediaFile.State.STORED
+
+
+def test_evolution_s3_copy_is_a_plain_download(env, settings) -> None:
+    settings.WEBHOOK_MEDIA_ALLOWED_HOSTS = ["127.0.0.1"]  # stands in for the instance's S3
+    settings.WEBHOOK_WHATSAPP_CDN_URL = "https://mmg.whatsapp.net"  # 127.0.0.1 is the S3 here
+    payload = fresh(fixture("evolution", "audio"))
+    payload["data"]["message"]["mediaUrl"] = env.server.route(
+        "/s3/a.ogg", Reply(200, b"OggS" + b"\0" * 500)
+    )
+    post(env, "evolution", payload)
+    fetch_all()
+    media = assert_stored(env, b"OggS" + b"\0" * 500)
+    assert media.source == MediaFile.Source.DIRECT_URL and media.sniffed_mimetype == "audio/ogg"
+
+
+def test_waha_localhost_file_url_is_fetched_from_the_clients_server(env) -> None:
+    client = env.clients["waha"]
+    client.gateway_url, client.gateway_api_key = env.server.base, "k"
+    client.save()
+    env.server.route("/api/files/atendimento/x.jpeg", Reply(200, PLAIN))
+    payload = fresh(fixture("waha", "message_image"))
+    payload["payload"]["media"]["url"] = "http://localhost:3000/api/files/atendimento/x.jpeg"
+    post(env, "waha", payload)
+    fetch_all()
+    assert_stored(env)
+
+
+def test_a_404_for_an_old_zapi_file_means_expired(env, settings) -> None:
+    settings.WEBHOOK_MEDIA_ALLOWED_HOSTS = ["127.0.0.1"]
+    payload = fixture("zapi", "image")  # from 2025: past Z-API's 30 days
+    payload["image"]["imageUrl"] = env.server.route("/old.jpeg", Reply(404))
+    post(env, "zapi", payload)
+    fetch_all()
+    media = only_media()
+    assert media.state == MediaFile.State.EXPIRED and media.attempts == 1
+    assert "expirada" in media.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bounded_concurrency_with_a_connection_per_worker(env) -> None:
+    blobs = []
+    for index in range(8):
+        plain = jpeg((32, 32), color=(index * 30, 0, 0))
+        payload = cdn_payload(env, "baileys_sample", "image", plain, where="url")
+        enc_path = f"/cdn/{index}.enc"
+        env.server.route(enc_path, env.server.routes["/cdn/file.enc"][0])
+        for proto in _protos(payload):
+            proto["imageMessage"]["url"] = env.server.base + enc_path
+        payload["key"]["id"] = f"CONC{index}"
+        post(env, "baileys_sample", payload)
+        blobs.append(plain)
+    loop.run(threading.Event(), once=True, concurrency=4)
+    states = list(MediaFile.objects.values_list("state", flat=True))
+    assert states == ["stored"] * 8
+    assert len(set(MediaFile.objects.values_list("sha256", flat=True))) == 8
