@@ -127,8 +127,18 @@ def media_fetch_one(*, pk: int) -> str:
             _fail(media, State.FAILED, str(exc))
     except OSError as exc:  # local disk or storage trouble: try again later
         logger.exception("media: storing #%s failed", pk)
-        _fail(media, State.PENDING, f"armazenamento: {exc.__class__.__name__}", retry=True)
+        _retry_or_fail(media, f"armazenamento: {exc.__class__.__name__}")
+    except Exception as exc:  # a bug must not leave the row "fetching" or stop the loop
+        logger.exception("media: fetching #%s failed unexpectedly", pk)
+        _retry_or_fail(media, f"erro interno: {exc.__class__.__name__}")
     return media.state
+
+
+def _retry_or_fail(media: MediaFile, reason: str) -> None:
+    if media.attempts < webhook_settings.MEDIA_MAX_ATTEMPTS:
+        _fail(media, State.PENDING, reason, retry=True)
+    else:
+        _fail(media, State.FAILED, reason)
 
 
 def _finish(media: MediaFile, tmp, fetched: sources.Fetched) -> None:
