@@ -58,3 +58,11 @@ def test_an_unexpected_error_is_the_rows_reason_and_is_retried(env, monkeypatch,
     media = only_media()
     assert media.state == MediaFile.State.FAILED and media.attempts == 2
     assert media.last_error == "erro interno: KeyError"
+
+
+def test_checks_warn_about_wide_media_networks(settings) -> None:
+    from webhook.checks import check_media_settings
+
+    settings.WEBHOOK_MEDIA_ALLOWED_NETWORKS = ["10.0.0.0/8", "nonsense", "10.0.0.5/32"]
+    ids = [w.id for w in check_media_settings()]
+    assert ids == ["webhook.W041", "webhook.W040"]
