@@ -26,7 +26,9 @@ def _since(value: str) -> datetime:
 
 
 def message_list(*, filters: dict[str, str]) -> QuerySet[Message]:
-    qs = Message.objects.select_related("client", "chat", "sender").order_by("-timestamp", "-id")
+    qs = Message.objects.select_related("client", "chat", "sender", "media_file").order_by(
+        "-timestamp", "-id"
+    )
     if filters.get("client"):
         qs = qs.filter(client__instance_id=filters["client"])
     if filters.get("chat"):
@@ -73,6 +75,25 @@ def message_as_dict(message: Message) -> dict[str, Any]:
             if getattr(message, f"{step}_at")
         },
         "family": message.family,
+        **_media_file_fields(message),
+    }
+
+
+def _media_file_fields(message: Message) -> dict[str, Any]:
+    """The fetched file of a media message: its state, reason and where staff can open it."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.urls import reverse
+
+    try:
+        media = message.media_file
+    except ObjectDoesNotExist:
+        return {"media_state": None}
+    stored = media.state == media.State.STORED
+    return {
+        "media_state": media.state,
+        "media_error": media.last_error,
+        "media_size": media.size if stored else media.declared_size,
+        "media_file_url": reverse("webhook:media-file", args=[media.pk]) if stored else "",
     }
 
 

@@ -240,3 +240,13 @@ def test_credentials_stay_out_of_the_read_api_and_status(env, settings) -> None:
 def test_fetch_loop_thread_is_off_when_disabled(settings) -> None:
     settings.WEBHOOK_MEDIA_FETCH = False
     assert loop.start_thread(threading.Event()) is None
+
+
+def test_read_api_says_where_the_file_is(env, settings) -> None:
+    settings.WEBHOOK_API_TOKEN = "t" * 40
+    media = stored_image(env)
+    response = HttpClient().get("/webhook/messages/", HTTP_AUTHORIZATION="Bearer " + "t" * 40)
+    (item,) = response.json()["results"]
+    assert item["media_state"] == "stored"
+    assert item["media_file_url"] == reverse("webhook:media-file", args=[media.pk])
+    assert item["media_size"] == len(PLAIN)
