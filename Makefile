@@ -33,6 +33,7 @@ lint: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/media.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -353,16 +353,20 @@ class ApplierSupervisor:
         from webhook.conf import webhook_settings
 
         if webhook_settings.APPLY_MODE != "background":
-            return self
+            if not webhook_settings.MEDIA_FETCH:
+                return self
+            # Inline apply: no applier process, but media files are still fetched beside us.
+            self.command = "webhook_fetch_media", "--loop"
         self.process = self._spawn()
         self._thread = threading.Thread(target=self._watch, name="applier-watch", daemon=True)
         self._thread.start()
         return self
 
-    @staticmethod
-    def _spawn() -> subprocess.Popen:
+    command: tuple[str, ...] = ("webhook_apply",)  # which also runs the media fetch loop
+
+    def _spawn(self) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, str(BASE_DIR / "manage.py"), "webhook_apply"], cwd=BASE_DIR
+            [sys.executable, str(BASE_DIR / "manage.py"), *self.command], cwd=BASE_DIR
         )
 
     def _watch(self) -> None:

@@ -185,6 +185,41 @@ WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
 WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
 WEBHOOK_RECEIVER_NICE = env_int("WEBHOOK_RECEIVER_NICE", 12)
+# Media files of the messages (webhook.media): fetched in the background, kept in a storage.
+WEBHOOK_MEDIA_ROOT = os.environ.get("WEBHOOK_MEDIA_ROOT", str(BASE_DIR / "media_files"))
+WEBHOOK_MEDIA_FETCH = env_bool("WEBHOOK_MEDIA_FETCH", True)
+WEBHOOK_MEDIA_MAX_BYTES = env_int("WEBHOOK_MEDIA_MAX_BYTES", 100 * 1024 * 1024)
+WEBHOOK_MEDIA_ALLOWED_HOSTS = env_list("WEBHOOK_MEDIA_ALLOWED_HOSTS")
+WEBHOOK_MEDIA_ALLOWED_NETWORKS = env_list("WEBHOOK_MEDIA_ALLOWED_NETWORKS")
+WEBHOOK_MEDIA_CONCURRENCY = env_int("WEBHOOK_MEDIA_CONCURRENCY", 4)
+WEBHOOK_MEDIA_MAX_ATTEMPTS = env_int("WEBHOOK_MEDIA_MAX_ATTEMPTS", 6)
+WEBHOOK_MEDIA_TIMEOUT = env_int("WEBHOOK_MEDIA_TIMEOUT", 30)
+WEBHOOK_META_GRAPH_URL = os.environ.get(
+    "WEBHOOK_META_GRAPH_URL", "https://graph.facebook.com/v21.0"
+)
+WEBHOOK_WHATSAPP_CDN_URL = os.environ.get("WEBHOOK_WHATSAPP_CDN_URL", "https://mmg.whatsapp.net")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "webhook_media": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": WEBHOOK_MEDIA_ROOT, "base_url": None},
+    },
+}
+if os.environ.get("WEBHOOK_MEDIA_S3_BUCKET"):  # S3-compatible storage (django-storages)
+    STORAGES["webhook_media"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["WEBHOOK_MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("WEBHOOK_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("WEBHOOK_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("WEBHOOK_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("WEBHOOK_MEDIA_S3_SECRET_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 NGROK_AUTHTOKEN = os.environ.get("NGROK_AUTHTOKEN", "")
 
 LOGGING = {

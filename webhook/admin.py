@@ -24,6 +24,7 @@ from webhook.models import (
     Chat,
     Client,
     ContactStats,
+    MediaFile,
     Message,
     MessageStats,
     PendingUpdate,
@@ -84,20 +85,70 @@ class ClientForm(forms.ModelForm):
     clear_meta_app_secret = forms.BooleanField(
         label=gettext_lazy("apagar o app secret da Meta"), required=False
     )
+    meta_access_token = forms.CharField(
+        label=gettext_lazy("token de acesso da Meta"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=Client._meta.get_field("meta_access_token").help_text
+        + " "
+        + gettext_lazy("Deixe em branco para manter o atual; marque “apagar” para remover."),
+    )
+    clear_meta_access_token = forms.BooleanField(
+        label=gettext_lazy("apagar o token de acesso da Meta"), required=False
+    )
+    gateway_url = forms.URLField(
+        label=gettext_lazy("URL do servidor do gateway"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=Client._meta.get_field("gateway_url").help_text,
+    )
+    gateway_api_key = forms.CharField(
+        label=gettext_lazy("chave de API do gateway"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=Client._meta.get_field("gateway_api_key").help_text
+        + " "
+        + gettext_lazy("Deixe em branco para manter a atual; marque “apagar” para remover."),
+    )
+    clear_gateway_api_key = forms.BooleanField(
+        label=gettext_lazy("apagar a chave de API do gateway"), required=False
+    )
 
     class Meta:
         model = Client
-        fields = ("name", "instance_id", "active", "webhook_token", "require_token", "notes")
+        fields = (
+            "name",
+            "instance_id",
+            "active",
+            "webhook_token",
+            "require_token",
+            "gateway_url",
+            "notes",
+        )
 
     def clean_meta_app_secret(self) -> str:
         if self.cleaned_data.get("meta_app_secret"):
             return self.cleaned_data["meta_app_secret"]
         return self.instance.meta_app_secret if self.instance.pk else ""
 
+    def clean_meta_access_token(self) -> str:
+        return self._kept("meta_access_token")
+
+    def clean_gateway_api_key(self) -> str:
+        return self._kept("gateway_api_key")
+
+    def _kept(self, name: str) -> str:
+        """A secret left blank keeps the stored one (it is never rendered back)."""
+        if self.cleaned_data.get(name):
+            return self.cleaned_data[name].strip()
+        return getattr(self.instance, name) if self.instance.pk else ""
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("clear_meta_app_secret"):
-            data["meta_app_secret"] = ""
+        for name in ("meta_app_secret", "meta_access_token", "gateway_api_key"):
+            if data.get(f"clear_{name}"):
+                data[name] = ""
         return data
 
 
@@ -117,6 +168,11 @@ class ClientAdmin(admin.ModelAdmin):
         "require_token",
         "meta_app_secret",
         "clear_meta_app_secret",
+        "meta_access_token",
+        "clear_meta_access_token",
+        "gateway_url",
+        "gateway_api_key",
+        "clear_gateway_api_key",
         "notes",
         "created_at",
     )
@@ -239,7 +295,6 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             messages.SUCCESS,
         )
 
-
     @admin.action(
         description=gettext_lazy("Liberar entregas sem cliente e aplicar (decisão do operador)"),
         permissions=("reprocess",),
@@ -319,13 +374,14 @@ class MessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
     autocomplete_fields = ("client",)
     raw_id_fields = ("chat", "sender", "webhook_event")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("created_at", "media_file_preview")
     fieldsets = (
         (
             None,
             {
                 "fields": (
                     "client",
+                    "media_file_preview",
                     "external_id",
                     "chat",
                     "sender",
@@ -405,6 +461,12 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("texto"))
     def short_text(self, obj: Message) -> str:
         return _short(obj.text)
+
+    @admin.display(description=gettext_lazy("arquivo de mídia"))
+    def media_file_preview(self, obj: Message) -> str:
+        from webhook.admin_media import media_preview
+
+        return media_preview(MediaFile.objects.filter(message=obj).first())
 
 
 @admin.register(PendingUpdate)
@@ -492,3 +554,6 @@ class RealTimeStatsAdmin(ReadOnlyAdmin):
         if not obj.last_qr_image.startswith("data:image/"):
             return "—"
         return format_html('<img src="{}" alt="QR code" width="256">', obj.last_qr_image)
+
+
+from webhook import admin_media  # noqa: E402,F401  (registers MediaFileAdmin)

@@ -91,3 +91,42 @@ def check_clients_have_tokens(app_configs=None, databases=None, **kwargs):
         )
         for key in weak
     ]
+
+
+@register(Tags.security)
+def check_media_settings(app_configs=None, **kwargs):
+    """Media downloads follow URLs from payloads: loud when they may reach inside networks."""
+    import importlib.util
+    import ipaddress
+
+    problems = []
+    for network in webhook_settings.MEDIA_ALLOWED_NETWORKS:
+        try:
+            parsed = ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            problems.append(
+                Warning(
+                    f"WEBHOOK_MEDIA_ALLOWED_NETWORKS: {network!r} is not a network.",
+                    id="webhook.W040",
+                )
+            )
+            continue
+        if parsed.num_addresses > 256:
+            problems.append(
+                Warning(
+                    f"WEBHOOK_MEDIA_ALLOWED_NETWORKS allows {network}: a payload's media URL may "
+                    "reach any service in that network.",
+                    hint="Allow only the gateway's own address (a /32).",
+                    id="webhook.W041",
+                )
+            )
+    backend = settings.STORAGES.get("webhook_media", {}).get("BACKEND", "")
+    if backend.startswith("storages.") and importlib.util.find_spec("storages") is None:
+        problems.append(
+            Warning(
+                "WEBHOOK_MEDIA_S3_BUCKET is set but django-storages is not installed.",
+                hint="pip install -r requirements_webhook.txt",
+                id="webhook.W042",
+            )
+        )
+    return problems

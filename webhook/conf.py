@@ -73,5 +73,45 @@ class WebhookSettings:
     def SPOOL_DIR(self) -> str:
         return self._get("SPOOL_DIR", "spool")
 
+    @property
+    def MEDIA_FETCH(self) -> bool:
+        return bool(self._get("MEDIA_FETCH", True))
+
+    @property
+    def MEDIA_MAX_BYTES(self) -> int:
+        return int(self._get("MEDIA_MAX_BYTES", 100 * 1024 * 1024))
+
+    @property
+    def MEDIA_ALLOWED_HOSTS(self) -> list[str]:
+        return [h.lower() for h in self._get("MEDIA_ALLOWED_HOSTS", [])]
+
+    @property
+    def MEDIA_ALLOWED_NETWORKS(self) -> list[str]:
+        return list(self._get("MEDIA_ALLOWED_NETWORKS", []))
+
+    @property
+    def MEDIA_CONCURRENCY(self) -> int:
+        return max(1, int(self._get("MEDIA_CONCURRENCY", 4)))
+
+    @property
+    def MEDIA_MAX_ATTEMPTS(self) -> int:
+        return max(1, int(self._get("MEDIA_MAX_ATTEMPTS", 6)))
+
+    @property
+    def MEDIA_TIMEOUT(self) -> float:
+        return float(self._get("MEDIA_TIMEOUT", 30))
+
+    @property
+    def MEDIA_RETRY_BASE_SECONDS(self) -> float:
+        return float(self._get("MEDIA_RETRY_BASE_SECONDS", 30))
+
+    @property
+    def META_GRAPH_URL(self) -> str:
+        return self._get("META_GRAPH_URL", "https://graph.facebook.com/v21.0").rstrip("/")
+
+    @property
+    def WHATSAPP_CDN_URL(self) -> str:
+        return self._get("WHATSAPP_CDN_URL", "https://mmg.whatsapp.net").rstrip("/")
+
 
 webhook_settings = WebhookSettings()

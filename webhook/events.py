@@ -90,6 +90,11 @@ class Media:
     height: int | None = None
     animated: bool = False
     has_inline_data: bool = False  # base64 body delivered inline (kept in the raw event only)
+    # What fetching an encrypted WhatsApp CDN file needs (Baileys shapes), base64 as sent.
+    # Fetch parameters, not what the message says: left out of equality.
+    media_key: str = field(default="", compare=False, repr=False)
+    direct_path: str = field(default="", compare=False)
+    file_enc_sha256: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,7 +26,9 @@ def _since(value: str) -> datetime:
 
 
 def message_list(*, filters: dict[str, str]) -> QuerySet[Message]:
-    qs = Message.objects.select_related("client", "chat", "sender").order_by("-timestamp", "-id")
+    qs = Message.objects.select_related("client", "chat", "sender", "media_file").order_by(
+        "-timestamp", "-id"
+    )
     if filters.get("client"):
         qs = qs.filter(client__instance_id=filters["client"])
     if filters.get("chat"):
@@ -73,6 +75,25 @@ def message_as_dict(message: Message) -> dict[str, Any]:
             if getattr(message, f"{step}_at")
         },
         "family": message.family,
+        **_media_file_fields(message),
+    }
+
+
+def _media_file_fields(message: Message) -> dict[str, Any]:
+    """The fetched file of a media message: its state, reason and where staff can open it."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.urls import reverse
+
+    try:
+        media = message.media_file
+    except ObjectDoesNotExist:
+        return {"media_state": None}
+    stored = media.state == media.State.STORED
+    return {
+        "media_state": media.state,
+        "media_error": media.last_error,
+        "media_size": media.size if stored else media.declared_size,
+        "media_file_url": reverse("webhook:media-file", args=[media.pk]) if stored else "",
     }
 
 
@@ -102,6 +123,21 @@ def event_as_dict(event: WebhookEvent) -> dict[str, Any]:
 def inbox_waiting() -> int:
     """SQLite: deliveries acknowledged into the inbox that the applier has not moved in yet."""
     return inbox.pending_count()
+
+
+def _media_summary() -> dict[str, Any]:
+    """Media files by state, and the two numbers an operator watches: queue and failures."""
+    from webhook.models import MediaFile
+
+    by_state = dict(MediaFile.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    return {
+        "by_state": by_state,
+        "stored": by_state.get(MediaFile.State.STORED, 0),
+        "waiting": by_state.get(MediaFile.State.PENDING, 0)
+        + by_state.get(MediaFile.State.FETCHING, 0),
+        "failed": by_state.get(MediaFile.State.FAILED, 0)
+        + by_state.get(MediaFile.State.EXPIRED, 0),
+    }
 
 
 def status_summary(*, detail: bool = False) -> dict[str, Any]:
@@ -145,6 +181,7 @@ def status_summary(*, detail: bool = False) -> dict[str, Any]:
         "clients_by_connection": dict(Counter(c["connection"] for c in per_client)),
         # How often a protective limit refused a request, over every server process.
         "limits_tripped": limits.trip_counts(),
+        "media": _media_summary(),
     }
     if detail:
         summary["clients"] = per_client

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webhook import views
+from webhook import views, views_media
 
 app_name = "webhook"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("test/", views.WebhookTestView.as_view(), name="test"),
     path("events/", views.WebhookEventsView.as_view(), name="events"),
     path("messages/", views.MessagesView.as_view(), name="messages"),
+    path("media/<int:pk>/", views_media.media_file, name="media-file"),
+    path("media/<int:pk>/thumb/", views_media.media_file, {"thumbnail": True}, name="media-thumb"),
     # A secret path segment for gateways that cannot send a header, optionally with the event.
     path("k/<str:token>/", views.WebhookView.as_view(), name="receive-token"),
     path("k/<str:token>/<str:event>/", views.WebhookView.as_view(), name="receive-token-event"),

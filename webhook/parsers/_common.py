@@ -229,6 +229,9 @@ def _proto_media(body: dict[str, Any], *, voice: bool = False) -> Media:
         width=as_int(body.get("width")),
         height=as_int(body.get("height")),
         animated=as_bool(body.get("isAnimated")) or as_bool(body.get("gifPlayback")),
+        media_key=text(body.get("mediaKey")),
+        direct_path=text(body.get("directPath")),
+        file_enc_sha256=text(body.get("fileEncSha256")),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from webhook.events import MessageEvent
+from webhook.media.services import media_rows_create
 from webhook.models import Chat, Message, PendingUpdate, Sender
 from webhook.services import messages
 from webhook.services.rows import insert_ignoring_conflicts
@@ -96,6 +97,13 @@ def _client_messages_apply(
             created.add(work.index)
             new_messages.append(row)
             stats.add_message(row)
+    media_rows_create(
+        items=[
+            (m, first_of[m.external_id].event, first_of[m.external_id].family)
+            for m in new_messages
+            if first_of[m.external_id].event.media is not None
+        ]
+    )
     _pending_for(client_id, new_messages)
     return created
 

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from webhook import applier
+from webhook.media import loop as media_loop
 
 
 class SignalStop:
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         stop = SignalStop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, stop.set)
+        if not options["once"]:  # media files follow their messages, in a thread of this process
+            media_loop.start_thread(stop)
         total = applier.run(stop, once=options["once"])
         if options["verbosity"] > 0:
             self.stdout.write(f"{total} eventos aplicados.")
