@@ -6,7 +6,8 @@ content key (``text``, ``image``, ``reaction``, ...) or a ``notification`` next 
 
 Decisions where the vendor's docs are silent (each one pinned by a test):
   * ``notification: "REVOKE"`` -> DeleteEvent on ``referenceMessageId``, else ``messageId``.
-  * ``isEdit: true`` -> EditEvent on ``messageId`` (re-delivered) with the content's text.
+  * ``isEdit: true`` -> the message itself (created with the edited text when the original
+    never arrived) and an EditEvent on ``messageId`` with the content's text.
   * ``READ_BY_ME`` (we read *their* message) -> StatusEvent(read) with ``recipient_id=""``.
   * ``DeliveryCallback`` with an ``error`` text (current docs) -> StatusEvent(failed).
   * ``momment`` is ms in message callbacks, s in the disconnect example: epoch_to_utc decides.
@@ -182,10 +183,15 @@ def _received(payload: dict[str, Any], client: str) -> list[Event]:
     if reaction:
         return [_reaction(payload, client, reaction, chat_id)]
     content = _system(payload, notification) if notification else _content(payload)
+    message = _message(payload, client, message_id, chat_id, content)
     if as_bool(payload.get("isEdit")):
-        new_text = content.text
-        return [EditEvent(**base, target_id=message_id, new_text=new_text, chat_id=chat_id)]
-    return [_message(payload, client, message_id, chat_id, content)]
+        # An edit carries the whole message: if the original never arrived, the message is
+        # created with the edited text (the MessageEvent); if it did, the edit replaces its
+        # text and keeps the old one in the history (the EditEvent; the message is then a
+        # duplicate).
+        edit = EditEvent(**base, target_id=message_id, new_text=content.text, chat_id=chat_id)
+        return [message, edit]
+    return [message]
 
 
 def _message(

@@ -2210,7 +2210,6 @@ PARKED_CASES = [
         "3EB0C4F1A2B3D4E5F601",
         {"status", "reaction"},
     ),
-    ("zapi", ["text"], ["edit"], "3AF1C2E9B7D4A6E8C0D1", {"edit"}),
     ("zapi", ["image"], ["revoke"], "3AF1C2E9B7D4A6E8C0D3", {"delete"}),
     (
         "wapi",
@@ -2270,6 +2269,21 @@ def test_update_before_its_message_is_parked_then_applied(
         send(family, name)
     assert PendingUpdate.objects.filter(target_id=target).count() == 0
     assert _state(family, target) == in_order
+
+
+def test_a_zapi_edit_whose_original_never_arrived_creates_the_message(send):
+    """Issue 13, defect 2: the edit carries the whole message; it used to be parked forever."""
+    target = "3AF1C2E9B7D4A6E8C0D1"
+    assert send("zapi", "edit").body["status"] == "processed"
+    assert PendingUpdate.objects.count() == 0
+    row = message("zapi", target)
+    assert row.text == "Olá! Quero saber o preço e o prazo de entrega 😊"
+    assert row.edit_history == []  # there was no earlier text to keep
+    assert MessageStats.objects.get(client=row.client).received == 1
+    # The original, arriving late, does not bring the old text back or count twice.
+    assert send("zapi", "text").body["status"] == "duplicate"
+    assert message("zapi", target).text == row.text
+    assert MessageStats.objects.get(client=row.client).received == 1
 
 
 # --- Deletes, edits, reactions, replies --------------------------------------------------------
