@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,31 +72,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ClientForm(forms.ModelForm):
-    """The Meta app secret is never shown back: left blank, the stored one stays."""
+KEEP_OR_CLEAR = gettext_lazy("Deixe em branco para manter; marque “apagar” para remover.")
 
-    meta_app_secret = forms.CharField(
-        label=gettext_lazy("app secret da Meta"),
+
+def _secret_field(name: str, label: str) -> forms.CharField:
+    """A client secret in the admin: typed in, never rendered back (see ClientForm._kept)."""
+    help_text = Client._meta.get_field(name).help_text
+    return forms.CharField(
+        label=label,
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=Client._meta.get_field("meta_app_secret").help_text
-        + " "
-        + gettext_lazy("Deixe em branco para manter o atual; marque “apagar” para remover."),
+        help_text=format_lazy("{} {}", help_text, KEEP_OR_CLEAR),
     )
-    clear_meta_app_secret = forms.BooleanField(
-        label=gettext_lazy("apagar o app secret da Meta"), required=False
+
+
+def _clear_field(label: str) -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False)
+
+
+class ClientForm(forms.ModelForm):
+    """Secrets (Meta app secret and access token, gateway API key) are never shown back: left
+    blank, the stored one stays; "apagar" removes it."""
+
+    SECRETS = ("meta_app_secret", "meta_access_token", "gateway_api_key")
+
+    meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("app secret da Meta"))
+    clear_meta_app_secret = _clear_field(gettext_lazy("apagar o app secret da Meta"))
+    meta_access_token = _secret_field(
+        "meta_access_token", gettext_lazy("token de acesso da Meta")
     )
-    meta_access_token = forms.CharField(
-        label=gettext_lazy("token de acesso da Meta"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=Client._meta.get_field("meta_access_token").help_text
-        + " "
-        + gettext_lazy("Deixe em branco para manter o atual; marque “apagar” para remover."),
-    )
-    clear_meta_access_token = forms.BooleanField(
-        label=gettext_lazy("apagar o token de acesso da Meta"), required=False
-    )
+    clear_meta_access_token = _clear_field(gettext_lazy("apagar o token de acesso da Meta"))
     gateway_url = forms.URLField(
         label=gettext_lazy("URL do servidor do gateway"),
         required=False,
@@ -103,17 +109,8 @@ class ClientForm(forms.ModelForm):
         max_length=500,
         help_text=Client._meta.get_field("gateway_url").help_text,
     )
-    gateway_api_key = forms.CharField(
-        label=gettext_lazy("chave de API do gateway"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=Client._meta.get_field("gateway_api_key").help_text
-        + " "
-        + gettext_lazy("Deixe em branco para manter a atual; marque “apagar” para remover."),
-    )
-    clear_gateway_api_key = forms.BooleanField(
-        label=gettext_lazy("apagar a chave de API do gateway"), required=False
-    )
+    gateway_api_key = _secret_field("gateway_api_key", gettext_lazy("chave de API do gateway"))
+    clear_gateway_api_key = _clear_field(gettext_lazy("apagar a chave de API do gateway"))
 
     class Meta:
         model = Client
@@ -128,9 +125,7 @@ class ClientForm(forms.ModelForm):
         )
 
     def clean_meta_app_secret(self) -> str:
-        if self.cleaned_data.get("meta_app_secret"):
-            return self.cleaned_data["meta_app_secret"]
-        return self.instance.meta_app_secret if self.instance.pk else ""
+        return self._kept("meta_app_secret")
 
     def clean_meta_access_token(self) -> str:
         return self._kept("meta_access_token")
@@ -146,7 +141,7 @@ class ClientForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in ("meta_app_secret", "meta_access_token", "gateway_api_key"):
+        for name in self.SECRETS:
             if data.get(f"clear_{name}"):
                 data[name] = ""
         return data
