@@ -184,6 +184,10 @@ WEBHOOK_GATEWAY_TZ = os.environ.get("WEBHOOK_GATEWAY_TZ", "America/Sao_Paulo")
 WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
 WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
+WEBHOOK_HOST = os.environ.get("WEBHOOK_HOST", "0.0.0.0")  # noqa: S104 (a server for the LAN)
+WEBHOOK_WORKERS = env_int("WEBHOOK_WORKERS", 0)  # 0: one per core, up to 4
+WEBHOOK_THREADS = env_int("WEBHOOK_THREADS", 32)
+WEBHOOK_SERVER = os.environ.get("WEBHOOK_SERVER", "")  # "": granian (waitress on Windows)
 WEBHOOK_RECEIVER_NICE = env_int("WEBHOOK_RECEIVER_NICE", 12)
 # Media files of the messages (webhook.media): fetched in the background, kept in a storage.
 WEBHOOK_MEDIA_ROOT = os.environ.get("WEBHOOK_MEDIA_ROOT", str(BASE_DIR / "media_files"))

@@ -139,7 +139,7 @@ class ClientDirectory:
         """From now on, in this process, only a thread of its own reads the database: every
         ``every`` seconds it reloads what is older than the TTL (or was invalidated), and
         lookups in every other thread answer from memory. For an event loop, which must never
-        wait on the database (``webhook.front.ReceiverFront``)."""
+        wait on the database (``webhook.receiver.front.ReceiverFront``)."""
         if self._refresher is not None and self._refresher.is_alive():
             return
 

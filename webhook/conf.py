@@ -74,6 +74,30 @@ class WebhookSettings:
         return self._get("SPOOL_DIR", "spool")
 
     @property
+    def PORT(self) -> int:
+        return int(self._get("PORT", 5000))
+
+    @property
+    def HOST(self) -> str:
+        return self._get("HOST", "0.0.0.0")  # noqa: S104
+
+    @property
+    def WORKERS(self) -> int:
+        return int(self._get("WORKERS", 0))
+
+    @property
+    def THREADS(self) -> int:
+        return int(self._get("THREADS", 32))
+
+    @property
+    def SERVER(self) -> str:
+        return self._get("SERVER", "")
+
+    @property
+    def RECEIVER_NICE(self) -> int:
+        return int(self._get("RECEIVER_NICE", 12))
+
+    @property
     def MEDIA_FETCH(self) -> bool:
         return bool(self._get("MEDIA_FETCH", True))
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-import servidor_webhook_local
+from webhook.receiver import supervision
 
 
 def test_the_server_starts_a_new_applier_when_one_dies(monkeypatch, settings):
@@ -19,9 +19,9 @@ def test_the_server_starts_a_new_applier_when_one_dies(monkeypatch, settings):
         spawned.append(subprocess.Popen([sys.executable, "-c", code]))
         return spawned[-1]
 
-    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "_spawn", staticmethod(spawn))
-    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "CHECK_SECONDS", 0.05)
-    supervisor = servidor_webhook_local.ApplierSupervisor().start()
+    monkeypatch.setattr(supervision.ApplierSupervisor, "_spawn", staticmethod(spawn))
+    monkeypatch.setattr(supervision.ApplierSupervisor, "CHECK_SECONDS", 0.05)
+    supervisor = supervision.ApplierSupervisor().start()
     deadline = time.monotonic() + 10
     while len(spawned) < 2:
         assert time.monotonic() < deadline, "the dead applier was not replaced"

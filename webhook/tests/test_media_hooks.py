@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-import servidor_webhook_local
 from webhook.media import loop, sources
 from webhook.models import MediaFile
+from webhook.receiver import supervision
 from webhook.tests import test_media_fetch
 from webhook.tests.test_media_fetch import cdn_payload, only_media, post
 
@@ -38,7 +38,7 @@ def test_the_server_starts_the_media_loop(monkeypatch, settings, mode, fetch, ex
     settings.WEBHOOK_APPLY_MODE = mode
     settings.WEBHOOK_MEDIA_FETCH = fetch
     commands: list = []
-    supervisor_class = servidor_webhook_local.ApplierSupervisor
+    supervisor_class = supervision.ApplierSupervisor
     monkeypatch.setattr(supervisor_class, "_spawn", _recording_spawn(commands))
     supervisor = supervisor_class().start()
     supervisor.stop()

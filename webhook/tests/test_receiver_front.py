@@ -1,4 +1,4 @@
-"""The receiver's asynchronous front (``webhook.receiver_front``): which requests it answers on
+"""The receiver's asynchronous front (``webhook.receiver.front``): which requests it answers on
 the event loop, and that what it hands to ingestion is what the Flask route would."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from webhook.receiver_front import inbound, webhook_route
+from webhook.receiver.front import inbound, webhook_route
 from webhook.sample import sample_payload
 from webhook.tests.live import LiveReceiver
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 import servidor_webhook_local
+from webhook.receiver import serving, supervision
 from webhook.tunnel import TunnelResult, close_tunnel, open_tunnel
 
 
@@ -99,12 +100,12 @@ def test_main_opens_the_tunnel_from_the_environment_and_closes_it_on_exit(
     settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
-    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "start", lambda self: self)
+    monkeypatch.setattr(supervision.ApplierSupervisor, "start", lambda self: self)
 
     def serve(app, args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(servidor_webhook_local, "_serve", serve)
+    monkeypatch.setattr(serving, "serve", serve)
     with pytest.raises(KeyboardInterrupt):
         servidor_webhook_local.main(["--port", "5099"])
     out = capsys.readouterr().out
@@ -119,8 +120,8 @@ def test_main_without_tunnel_flag_never_touches_ngrok(monkeypatch, settings, cap
     settings.NGROK_AUTHTOKEN = "fake-token-do-ambiente"
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")  # main() sets a default; keep ours
     monkeypatch.setattr("webhook.tunnel._ngrok", lambda: fake)
-    monkeypatch.setattr(servidor_webhook_local.ApplierSupervisor, "start", lambda self: self)
-    monkeypatch.setattr(servidor_webhook_local, "_serve", lambda app, args: None)
+    monkeypatch.setattr(supervision.ApplierSupervisor, "start", lambda self: self)
+    monkeypatch.setattr(serving, "serve", lambda app, args: None)
     servidor_webhook_local.main(["--no-tunnel", "--port", "5098"])
     assert fake.calls == []
     assert "desligado com --no-tunnel" in capsys.readouterr().out
