@@ -15,7 +15,15 @@ from types import ModuleType
 from typing import Any
 
 from webhook.events import DEFAULT_CONTEXT, ParseContext, ParseResult
-from webhook.parsers import baileys_sample, evolution, meta_cloud, waha, wapi, zapi
+from webhook.parsers import (
+    baileys_sample,
+    evolution,
+    meta_cloud,
+    waha,
+    wapi,
+    wppconnect,
+    zapi,
+)
 
 PARSER_VERSION = "1"
 
@@ -26,6 +34,7 @@ PARSERS: tuple[ModuleType, ...] = (
     wapi,
     baileys_sample,
     zapi,
+    wppconnect,  # after Evolution and WAHA: it is what is left of `event` + `session`
 )
 
 UNKNOWN_FAMILY = "unknown"
