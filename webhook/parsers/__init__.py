@@ -19,6 +19,7 @@ from webhook.parsers import (
     baileys_sample,
     evolution,
     meta_cloud,
+    ultramsg,
     waha,
     wapi,
     wppconnect,
@@ -34,6 +35,7 @@ PARSERS: tuple[ModuleType, ...] = (
     wapi,
     baileys_sample,
     zapi,
+    ultramsg,  # `event_type` + `data`: a key no other family sends
     wppconnect,  # after Evolution and WAHA: it is what is left of `event` + `session`
 )
 
