@@ -23,6 +23,7 @@ from webhook.parsers import (
     waha,
     wapi,
     wppconnect,
+    wuzapi,
     zapi,
 )
 
@@ -37,6 +38,7 @@ PARSERS: tuple[ModuleType, ...] = (
     zapi,
     ultramsg,  # `event_type` + `data`: a key no other family sends
     wppconnect,  # after Evolution and WAHA: it is what is left of `event` + `session`
+    wuzapi,  # `type` + an object `event`, without the instanceId/session of the others
 )
 
 UNKNOWN_FAMILY = "unknown"
