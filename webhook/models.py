@@ -54,6 +54,16 @@ class Client(models.Model):
             "compartilham o mesmo valor."
         ),
     )
+    signing_secret = models.CharField(
+        _("chave HMAC do gateway"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Só Wuzapi: a chave HMAC configurada no Wuzapi para este usuário, que assina as "
+            "entregas (x-hmac-signature, HMAC-SHA256). Preenchida, toda entrega do Wuzapi para "
+            "este cliente precisa da assinatura válida. Vazio: a assinatura não é exigida."
+        ),
+    )
     meta_access_token = models.TextField(
         _("token de acesso da Meta"),
         blank=True,
