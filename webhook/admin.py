@@ -98,7 +98,9 @@ class ClientForm(forms.ModelForm):
 
     meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("app secret da Meta"))
     clear_meta_app_secret = _clear_field(gettext_lazy("apagar o app secret da Meta"))
-    meta_access_token = _secret_field("meta_access_token", gettext_lazy("token de acesso da Meta"))
+    meta_access_token = _secret_field(
+        "meta_access_token", gettext_lazy("token de acesso da Meta")
+    )
     clear_meta_access_token = _clear_field(gettext_lazy("apagar o token de acesso da Meta"))
     gateway_url = forms.URLField(
         label=gettext_lazy("URL do servidor do gateway"),
