@@ -24,8 +24,9 @@ class Client(models.Model):
         max_length=255,
         unique=True,
         help_text=_(
-            "Como o gateway identifica o número: instanceId (W-API, Z-API, exemplo), instance "
-            "(Evolution), session (WAHA) ou phone_number_id (Cloud API)."
+            "Como o gateway identifica o número: instanceId (W-API, Z-API, UltraMsg, exemplo), "
+            "instance (Evolution), session (WAHA, WPPConnect), instanceName (Wuzapi) ou "
+            "phone_number_id (Cloud API)."
         ),
     )
     active = models.BooleanField(_("ativo"), default=True)
@@ -35,7 +36,8 @@ class Client(models.Model):
         default=new_token,
         help_text=_(
             "Segredo que o gateway envia (cabeçalho X-Webhook-Token, apikey, Client-Token, "
-            "X-Api-Key, ?token= ou /webhook/k/<token>/). Também é a chave HMAC do WAHA."
+            "X-Api-Key, ?token=, /webhook/k/<token>/ ou o campo token do Wuzapi). Também é a "
+            "chave HMAC do WAHA."
         ),
     )
     require_token = models.BooleanField(
