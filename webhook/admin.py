@@ -91,10 +91,10 @@ def _clear_field(label: str) -> forms.BooleanField:
 
 
 class ClientForm(forms.ModelForm):
-    """Secrets (Meta app secret and access token, gateway API key) are never shown back: left
-    blank, the stored one stays; "apagar" removes it."""
+    """Secrets (Meta app secret and access token, gateway API key and HMAC key) are never
+    shown back: left blank, the stored one stays; "apagar" removes it."""
 
-    SECRETS = ("meta_app_secret", "meta_access_token", "gateway_api_key")
+    SECRETS = ("meta_app_secret", "meta_access_token", "gateway_api_key", "signing_secret")
 
     meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("app secret da Meta"))
     clear_meta_app_secret = _clear_field(gettext_lazy("apagar o app secret da Meta"))
@@ -111,6 +111,8 @@ class ClientForm(forms.ModelForm):
     )
     gateway_api_key = _secret_field("gateway_api_key", gettext_lazy("chave de API do gateway"))
     clear_gateway_api_key = _clear_field(gettext_lazy("apagar a chave de API do gateway"))
+    signing_secret = _secret_field("signing_secret", gettext_lazy("chave HMAC do gateway"))
+    clear_signing_secret = _clear_field(gettext_lazy("apagar a chave HMAC do gateway"))
 
     class Meta:
         model = Client
@@ -132,6 +134,9 @@ class ClientForm(forms.ModelForm):
 
     def clean_gateway_api_key(self) -> str:
         return self._kept("gateway_api_key")
+
+    def clean_signing_secret(self) -> str:
+        return self._kept("signing_secret")
 
     def _kept(self, name: str) -> str:
         """A secret left blank keeps the stored one (it is never rendered back)."""
@@ -168,6 +173,8 @@ class ClientAdmin(admin.ModelAdmin):
         "gateway_url",
         "gateway_api_key",
         "clear_gateway_api_key",
+        "signing_secret",
+        "clear_signing_secret",
         "notes",
         "created_at",
     )

@@ -5,8 +5,11 @@ for.
 
 * A client's webhook token (``X-Webhook-Token``, ``?token=``, ``/webhook/k/<token>/``, the
   ``apikey``/``X-Api-Key``/``Client-Token`` headers, ``Authorization: Bearer``, Evolution's
-  ``apikey`` field, an Evolution JWT or a WAHA HMAC keyed with it) authenticates that client
-  only.
+  ``apikey`` field, Wuzapi's ``token`` form field, an Evolution JWT or a WAHA HMAC keyed with
+  it) authenticates that client only. A Wuzapi delivery that names no instance (older Wuzapi
+  forms carry only ``jsonData`` and ``token``) belongs to the client whose token it carries.
+* A client with a gateway HMAC key (``Client.signing_secret``, Wuzapi's ``x-hmac-signature``)
+  is authenticated by that signature only, as a Meta number by its app secret's.
 * Meta's ``X-Hub-Signature-256`` authenticates the numbers whose app secret (their own,
   ``Client.meta_app_secret``, or the global ``WEBHOOK_META_APP_SECRET``) verifies it: one app
   signs the batches of all its numbers.
@@ -35,8 +38,9 @@ from typing import Any
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.credentials import meta_proof, token_proof
-from webhook.exceptions import AuthenticationFailed
-from webhook.parsers import meta_cloud, waha
+from webhook.exceptions import AuthenticationFailed, WebhookError
+from webhook.parsers import meta_cloud, waha, wuzapi
+from webhook.validators import form_fields, is_form
 
 # Headers a gateway may use for a shared secret; X-Webhook-Token is ours alone (explicit).
 GATEWAY_TOKEN_HEADERS = ("apikey", "x-api-key", "client-token")
@@ -51,10 +55,14 @@ class Presented:
     hmac: str = ""
     hmac_algorithm: str = "sha512"
     meta_signature: str = ""
+    signature: str = ""  # a gateway's own HMAC header (Wuzapi's x-hmac-signature)
+    content_type: str = ""  # what the signed bytes are (a form post is signed field by field)
 
     @property
     def any(self) -> bool:
-        return bool(self.explicit or self.implicit or self.hmac or self.meta_signature)
+        return bool(
+            self.explicit or self.implicit or self.hmac or self.meta_signature or self.signature
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,8 @@ def presented(
         hmac=headers.get("x-webhook-hmac", ""),
         hmac_algorithm=headers.get("x-webhook-hmac-algorithm", "sha512"),
         meta_signature=headers.get("x-hub-signature-256", ""),
+        signature=headers.get("x-hmac-signature", ""),
+        content_type=headers.get("content-type", ""),
     )
 
 
@@ -145,9 +155,11 @@ def authorize(
             named.append(info)
     if not keys and early.token_client is not None:
         named = [early.token_client]  # the delivery names no instance: the token says whose
+    elif not keys and (body_client := _body_token_client(family, payload)) is not None:
+        named = [body_client]  # an old Wuzapi form: only its token says whose it is
     if not named and (fallback := client_directory.fallback()) is not None:
         named, unknown = [fallback], []  # WEBHOOK_FALLBACK_CLIENT: an insecure dev setting
-    tokens = _tokens(credentials, payload)
+    tokens = _tokens(credentials, payload, family)
     methods = [_authenticate_client(i, family, body, credentials, early, tokens) for i in named]
     if early.token_client is not None and not named:
         raise AuthenticationFailed(
@@ -178,10 +190,38 @@ def authorized_later(
     return bool(info.proofs(webhook_settings.META_APP_SECRET) & set(proofs))
 
 
-def _tokens(credentials: Presented, payload: dict[str, Any]) -> tuple[str, ...]:
-    body_key = payload.get("apikey")  # Evolution's instance apikey travels in the body
-    in_body = (body_key,) if isinstance(body_key, str) and body_key else ()
+# Body fields that carry a gateway's credential: Evolution's instance apikey, Wuzapi's user
+# token (a form field, or a JSON key in WEBHOOK_FORMAT=json). Masked when stored.
+BODY_TOKEN_FIELDS = {"apikey": None, "token": wuzapi.FAMILY}  # field -> only for that family
+
+
+def _tokens(credentials: Presented, payload: dict[str, Any], family: str) -> tuple[str, ...]:
+    in_body = tuple(
+        value
+        for field, only in BODY_TOKEN_FIELDS.items()
+        if only in (None, family) and isinstance(value := payload.get(field), str) and value
+    )
     return credentials.explicit + credentials.implicit + in_body
+
+
+def _body_token_client(family: str, payload: dict[str, Any]) -> ClientInfo | None:
+    """The client whose token a Wuzapi delivery without instance carries (None: no such one)."""
+    token = payload.get("token") if family == wuzapi.FAMILY else None
+    info = client_directory.by_token(token) if isinstance(token, str) and token else None
+    if info is not None and not info.active:
+        raise AuthenticationFailed(f"client '{info.instance_id}' is inactive")
+    return info
+
+
+def _gateway_signed(body: bytes, credentials: Presented, secret: str) -> bool:
+    """Wuzapi's x-hmac-signature over the raw body, or over the JSON of its form fields."""
+    fields = None
+    if is_form(credentials.content_type, body):
+        try:
+            fields = form_fields(body, credentials.content_type)
+        except WebhookError:
+            fields = None
+    return wuzapi.verify_signature(body, credentials.signature, secret, fields)
 
 
 def _proofs(tokens: tuple[str, ...], early: Early) -> set[str]:
@@ -204,6 +244,12 @@ def _authenticate_client(
         raise AuthenticationFailed(
             f"invalid or missing X-Hub-Signature-256 for '{info.instance_id}' "
             "(Client.meta_app_secret or WEBHOOK_META_APP_SECRET)"
+        )
+    if family == wuzapi.FAMILY and info.signing_secret:  # like Meta's: the signature decides
+        if _gateway_signed(body, credentials, info.signing_secret):
+            return "hmac"
+        raise AuthenticationFailed(
+            f"invalid or missing x-hmac-signature for '{info.instance_id}' (Client.signing_secret)"
         )
     if early.token_client is not None:
         if early.token_client.id == info.id:

@@ -31,6 +31,7 @@ class ClientInfo:
     require_token: bool | None
     active: bool
     meta_app_secret: str = field(default="", repr=False)  # "" = WEBHOOK_META_APP_SECRET
+    signing_secret: str = field(default="", repr=False)  # a gateway's HMAC key (Wuzapi)
     token_proof: str = field(default="", repr=False)
 
     def effective_meta_secret(self, global_secret: str) -> str:
@@ -68,6 +69,7 @@ class ClientDirectory:
             "require_token",
             "active",
             "meta_app_secret",
+            "signing_secret",
         )
         infos = [ClientInfo(*row, token_proof=token_proof(row[3])) for row in rows]
         self._by_key = {info.instance_id: info for info in infos}

@@ -35,7 +35,7 @@ from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, classify, path_event_of
 from webhook.quota import body_quota
-from webhook.validators import MASK, WebhookValidator, mask_credentials, valid_ip
+from webhook.validators import MASK, WebhookValidator, stored_body, valid_ip
 from webhook.writer import StoredEvent, writer
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ def _validator() -> WebhookValidator:
     )
 
 
+def _content_type(request: InboundRequest) -> str:
+    return request.headers.get("content-type", "")
+
+
 def _masked_path(request: InboundRequest) -> str:
     return request.path.replace(request.path_token, MASK) if request.path_token else request.path
 
@@ -86,7 +90,7 @@ def _kept_body(request: InboundRequest, ip: str, error: WebhookError) -> str:
     """What is kept of a refused body: masked first, then cut; within the disk quota."""
     if isinstance(error, PayloadTooLarge | JsonTooComplex):
         return ""  # over a limit: only the record of the refusal is kept
-    text = mask_credentials(request.body.decode("utf-8", "backslashreplace"))
+    text = stored_body(request.body, _content_type(request), errors="backslashreplace")
     text = text[:REJECTED_BODY_LIMIT].replace("\x00", "\\x00")
     return text if body_quota.admit(ip, len(text)) else ""
 
@@ -198,7 +202,7 @@ def receive_steps(request: InboundRequest) -> Steps:
         validator.check_ip(ip, webhook_settings.IP_ALLOWLIST)
         validator.check_size(request.body, declared=request.declared_length)
         early = authentication.check_before_decoding(credentials, request.body)
-        payload = validator.decode(request.body)
+        payload = validator.decode(request.body, _content_type(request))
     except WebhookError as error:
         logger.warning("rejected delivery from %s: %s", ip, error.message)
         return _error_response(error, (yield Blocking(_record_rejected, request, ip, error)))
@@ -302,10 +306,9 @@ def _event_fields(
     key: str,
 ) -> dict[str, Any] | None:
     """The WebhookEvent row to store; None when a body nobody vouched for is over its quota."""
-    raw_text = request.body.decode("utf-8")
     client = auth.client
     status, error = classify(parsed, has_client=client is not None, key=key)
-    body = validator.mask_body(raw_text)
+    body = stored_body(request.body, _content_type(request))  # masked; forms as received
     # Bodies nobody vouched for (no credential verified, or none presented for a delivery
     # without client) are what a flood without credentials would fill the disk with.
     if status == WebhookEvent.Status.IGNORED:

@@ -24,8 +24,9 @@ class Client(models.Model):
         max_length=255,
         unique=True,
         help_text=_(
-            "Como o gateway identifica o número: instanceId (W-API, Z-API, exemplo), instance "
-            "(Evolution), session (WAHA) ou phone_number_id (Cloud API)."
+            "Como o gateway identifica o número: instanceId (W-API, Z-API, UltraMsg, exemplo), "
+            "instance (Evolution), session (WAHA, WPPConnect), instanceName (Wuzapi) ou "
+            "phone_number_id (Cloud API)."
         ),
     )
     active = models.BooleanField(_("ativo"), default=True)
@@ -35,7 +36,8 @@ class Client(models.Model):
         default=new_token,
         help_text=_(
             "Segredo que o gateway envia (cabeçalho X-Webhook-Token, apikey, Client-Token, "
-            "X-Api-Key, ?token= ou /webhook/k/<token>/). Também é a chave HMAC do WAHA."
+            "X-Api-Key, ?token=, /webhook/k/<token>/ ou o campo token do Wuzapi). Também é a "
+            "chave HMAC do WAHA."
         ),
     )
     require_token = models.BooleanField(
@@ -52,6 +54,16 @@ class Client(models.Model):
             "Só Cloud API: o App Secret do app da Meta deste número, que assina as entregas "
             "(X-Hub-Signature-256). Vazio: usa WEBHOOK_META_APP_SECRET. Números do mesmo app "
             "compartilham o mesmo valor."
+        ),
+    )
+    signing_secret = models.CharField(
+        _("chave HMAC do gateway"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Só Wuzapi: a chave HMAC configurada no Wuzapi para este usuário, que assina as "
+            "entregas (x-hmac-signature, HMAC-SHA256). Preenchida, toda entrega do Wuzapi para "
+            "este cliente precisa da assinatura válida. Vazio: a assinatura não é exigida."
         ),
     )
     meta_access_token = models.TextField(

@@ -97,7 +97,10 @@ class WhatsAppWebhookProcessor:
         )
 
     def parse(self, event: WebhookEvent) -> ParseResult:
-        payload = self.validator.decode(event.body.encode("utf-8", "surrogatepass"))
+        content_type = next(
+            (v for k, v in (event.headers or {}).items() if k.lower() == "content-type"), ""
+        )  # a form post (Wuzapi) is decoded as it was on arrival
+        payload = self.validator.decode(event.body.encode("utf-8", "surrogatepass"), content_type)
         context = ParseContext(gateway_tz=webhook_settings.GATEWAY_TZ)
         return parsers.parse(payload, path_event=path_event_of(event.path), context=context)
 

@@ -20,14 +20,17 @@ from django.utils import timezone
 
 from webhook.conf import webhook_settings
 from webhook.events import Media
+from webhook.exceptions import WebhookError
 from webhook.media import decrypt
 from webhook.media.safe_http import FetchError, Policy, get_json, request
 from webhook.models import Client, MediaFile
+from webhook.validators import WebhookValidator, is_form
 
 Source = MediaFile.Source
 WHATSAPP_HOSTS = (".whatsapp.net",)
 META_HOSTS = (".fbsbx.com", ".fbcdn.net", ".facebook.com", ".whatsapp.net")
 ZAPI_HOSTS = (".z-api.io",)
+PLAIN_COPY_FAMILIES = frozenset({"evolution", "wppconnect", "ultramsg", "wuzapi"})
 META_ID_LIFETIME = timedelta(days=7)  # media ids from webhooks expire after 7 days
 # Gateways keep files for a while, then answer 404: past this age that means expired.
 EXPIRY_AFTER: dict[str, timedelta] = {
@@ -57,8 +60,10 @@ def source_for(*, family: str, media: Media) -> str:
         return Source.DIRECT_URL if media.url else Source.NONE
     if media.has_inline_data:
         return Source.INLINE_BASE64
-    if family == "evolution" and media.url and not _on_whatsapp_cdn(media.url):
-        return Source.DIRECT_URL  # Evolution's S3/MinIO copy (message.mediaUrl), not encrypted
+    if family in PLAIN_COPY_FAMILIES and media.url and not _on_whatsapp_cdn(media.url):
+        # A gateway's own copy, not encrypted: Evolution's S3/MinIO (message.mediaUrl),
+        # WPPConnect's S3 (fileUrl), Wuzapi's S3 (s3.url), UltraMsg's storage (media).
+        return Source.DIRECT_URL
     if media.media_key and (media.url or media.direct_path):
         return Source.WHATSAPP_CDN
     if family == "evolution":
@@ -139,13 +144,18 @@ def _cdn(media: MediaFile, sink: BinaryIO) -> Fetched:
 
 
 def _inline(media: MediaFile, sink: BinaryIO) -> Fetched:
-    """Evolution with webhook_base64: the bytes are in the stored raw event only."""
+    """Evolution with webhook_base64, Wuzapi's ``base64``: the bytes are in the stored raw
+    event only (a Wuzapi form post is decoded as it was on arrival)."""
     event = media.message.webhook_event
     if event is None:
         raise FetchError("evento de origem apagado: base64 indisponível", retryable=False)
+    content_type = next((v for k, v in event.headers.items() if k.lower() == "content-type"), "")
     try:
-        payload = json.loads(event.body)
-    except ValueError as exc:
+        if is_form(content_type, event.body[:64].encode("utf-8", "replace")):
+            payload = form_payload(event.body, content_type)
+        else:
+            payload = json.loads(event.body)
+    except (ValueError, WebhookError) as exc:
         raise FetchError("corpo do evento ilegível", retryable=False) from exc
     found = _find_base64(payload, media.message.external_id)
     if not found:
@@ -156,7 +166,20 @@ def _inline(media: MediaFile, sink: BinaryIO) -> Fetched:
     return Fetched(content_type=_data_url_type(found))
 
 
+def form_payload(body: str, content_type: str) -> dict[str, Any]:
+    """A stored form post decoded as on arrival (its size was checked then)."""
+    validator = WebhookValidator(
+        max_body_bytes=max(len(body) * 4, 1), max_depth=webhook_settings.MAX_JSON_DEPTH
+    )
+    return validator.decode(body.encode("utf-8", "surrogatepass"), content_type)
+
+
 def _find_base64(payload: Any, message_id: str) -> str:
+    event = payload.get("event") if isinstance(payload, dict) else None
+    info = event.get("Info") if isinstance(event, dict) else None
+    if isinstance(info, dict) and info.get("ID") == message_id:  # Wuzapi: beside its event
+        value = payload.get("base64")
+        return value if isinstance(value, str) else ""
     data = payload.get("data") if isinstance(payload, dict) else None
     for item in data if isinstance(data, list) else [data]:
         if not isinstance(item, dict):

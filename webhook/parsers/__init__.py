@@ -7,6 +7,16 @@ instances also has ``client_keys(payload) -> list[str]``) and
 ``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks
 :data:`PARSERS` in order (FORMATS.md §1) and the first match wins. Adding a family is one
 new module and one line in the table.
+
+Why the order is what it is (each module's ``matches`` is tested against every other
+family's fixtures, ``test_other_families_are_not_*``):
+  * Evolution (``event`` + ``instance`` + ``data``) and WAHA (``event`` + ``session`` +
+    ``payload``) come before WPPConnect, whose only mark is ``event`` + ``session`` without
+    ``payload`` (its message object is merged at the top level);
+  * Z-API (a known ``type`` + ``instanceId``) comes before Wuzapi, which also has a ``type``;
+    Wuzapi in turn refuses ``instanceId``/``session`` and wants the whatsmeow ``event`` object;
+  * UltraMsg's ``event_type`` + ``data`` object is a key no other family sends; it is tested
+    after the older families so that it can never take one of their deliveries.
 """
 
 from __future__ import annotations
@@ -15,7 +25,17 @@ from types import ModuleType
 from typing import Any
 
 from webhook.events import DEFAULT_CONTEXT, ParseContext, ParseResult
-from webhook.parsers import baileys_sample, evolution, meta_cloud, waha, wapi, zapi
+from webhook.parsers import (
+    baileys_sample,
+    evolution,
+    meta_cloud,
+    ultramsg,
+    waha,
+    wapi,
+    wppconnect,
+    wuzapi,
+    zapi,
+)
 
 PARSER_VERSION = "1"
 
@@ -26,6 +46,9 @@ PARSERS: tuple[ModuleType, ...] = (
     wapi,
     baileys_sample,
     zapi,
+    ultramsg,  # `event_type` + `data`: a key no other family sends
+    wppconnect,  # after Evolution and WAHA: it is what is left of `event` + `session`
+    wuzapi,  # `type` + an object `event`, without the instanceId/session of the others
 )
 
 UNKNOWN_FAMILY = "unknown"

@@ -34,7 +34,6 @@ from webhook.events import (
     DEFAULT_CONTEXT,
     ConnectionEvent,
     ConnectionState,
-    Contact,
     DeleteEvent,
     DeliveryStatus,
     EditEvent,
@@ -51,13 +50,20 @@ from webhook.events import (
 )
 from webhook.exceptions import PayloadError
 from webhook.parsers._common import (
+    WEBJS_ACK_NAMES,
+    WEBJS_ACKS,
+    WEBJS_TYPES,
+    WEBJS_VOICE,
     as_bool,
     as_float,
     as_int,
     epoch_to_utc,
     is_group_jid,
+    is_serialized_id,
     obj,
     parse_proto,
+    parse_vcard,
+    rebuild_serialized_id,
     require_str,
     seq,
     text,
@@ -99,35 +105,11 @@ class WAMessage(TypedDict, total=False):
     _data: dict[str, Any]  # engine raw: WEBJS message model / NOWEB proto / GOWS event
 
 
-ACKS: dict[int, DeliveryStatus] = {
-    -1: DeliveryStatus.FAILED,  # ERROR
-    0: DeliveryStatus.PENDING,
-    1: DeliveryStatus.SENT,  # SERVER: reached WhatsApp's server
-    2: DeliveryStatus.DELIVERED,  # DEVICE
-    3: DeliveryStatus.READ,
-    4: DeliveryStatus.PLAYED,  # voice/video played
-}
-ACK_NAMES = {"ERROR": -1, "PENDING": 0, "SERVER": 1, "DEVICE": 2, "READ": 3, "PLAYED": 4}
-
-# Normalised type -> the words WEBJS (_data.type) and GOWS (_data.Info.MediaType) use for it.
-_KINDS: dict[MessageType, tuple[str, ...]] = {
-    MessageType.TEXT: ("chat", "text"),
-    MessageType.IMAGE: ("image",),
-    MessageType.VIDEO: ("video", "gif", "ptv"),  # ptv: round video note
-    MessageType.AUDIO: ("audio", "ptt"),  # ptt (push-to-talk) = voice note, see VOICE_KINDS
-    MessageType.DOCUMENT: ("document",),
-    MessageType.STICKER: ("sticker",),
-    MessageType.LOCATION: ("location",),
-    MessageType.CONTACT: ("vcard", "multi_vcard", "contact_array"),  # contact_array: GOWS
-    MessageType.BUTTON: ("buttons_response", "template_button_reply"),
-    MessageType.INTERACTIVE: ("list_response",),
-    MessageType.ORDER: ("order",),
-    MessageType.UNSUPPORTED: ("poll_creation",),
-    # revoked: the placeholder a deleted message leaves; gp2: group notification.
-    MessageType.SYSTEM: ("revoked", "e2e_notification", "notification_template", "gp2", "call_log"),
-}
-DATA_TYPES: dict[str, MessageType] = {kind: t for t, kinds in _KINDS.items() for kind in kinds}
-VOICE_KINDS = frozenset({"ptt"})
+# whatsapp-web.js' acks and type words (shared with WPPConnect and UltraMsg: _common).
+ACKS = WEBJS_ACKS
+ACK_NAMES = WEBJS_ACK_NAMES
+DATA_TYPES = WEBJS_TYPES
+VOICE_KINDS = WEBJS_VOICE
 # Media mimetype prefix -> type, when the engine names no kind (anything else: document).
 MIME_TYPES = {"image/": MessageType.IMAGE, "video/": MessageType.VIDEO, "audio/": MessageType.AUDIO}
 _MEDIA_TYPES = frozenset({*MIME_TYPES.values(), MessageType.DOCUMENT, MessageType.STICKER})
@@ -179,17 +161,8 @@ class _Delivery:
         return {"client_key": self.client, "timestamp": epoch_to_utc(when) or self.time, "raw": raw}
 
 
-def _is_serialized(message_id: str) -> bool:
-    return message_id.startswith(("true_", "false_"))
-
-
-def _rebuild(template: str, wa_id: str) -> str:
-    """``wa_id`` in the serialized form of ``template`` (same fromMe, chat, participant)."""
-    parts = template.split("_")
-    if not _is_serialized(template) or len(parts) < 3:
-        return ""
-    parts[2] = wa_id
-    return "_".join(parts)
+_is_serialized = is_serialized_id
+_rebuild = rebuild_serialized_id
 
 
 def _chat(p: dict[str, Any]) -> str:
@@ -204,18 +177,7 @@ def _author(p: dict[str, Any], chat_id: str, d: _Delivery) -> str:
     return chat_id
 
 
-def _vcard(card: str) -> Contact:
-    """Display name from the FN line; phones from TEL lines (their waid when present)."""
-    name, phones = "", []
-    for line in card.splitlines():
-        field, _, value = line.partition(":")
-        params = field.split(";")
-        if params[0].strip().upper() == "FN" and not name:
-            name = value.strip().replace("\\,", ",")
-        elif params[0].strip().upper() == "TEL":
-            waid = [p[5:] for p in params if p.lower().startswith("waid=")]
-            phones.append(waid[0] if waid else value.strip())
-    return Contact(display_name=name, vcard=card, phones=tuple(p for p in phones if p))
+_vcard = parse_vcard
 
 
 def _kind(p: dict[str, Any], data: dict[str, Any]) -> tuple[MessageType, bool, str]:

@@ -45,6 +45,9 @@ INSTANCES = {
     "waha": "atendimento",
     "wapi": "LITE-7XK2P9-QW3R8T",
     "baileys_sample": "test_instance",
+    "wppconnect": "vendas",
+    "ultramsg": "instance105938",
+    "wuzapi": "suporte",
 }
 META_SECOND = "106540352242923"  # the other phone_number_id of the Meta batch
 API_TOKEN = "a" * 40
@@ -57,6 +60,9 @@ EVENT_TYPES = {
     "waha": "message",
     "wapi": "webhookReceived",
     "baileys_sample": "message",
+    "wppconnect": "onmessage",
+    "ultramsg": "message_received",
+    "wuzapi": "Message",
 }
 EVENT_TYPE_OF = {
     ("evolution", "send_message"): "send.message",
@@ -66,6 +72,8 @@ EVENT_TYPE_OF = {
     ("wapi", "delivery"): "webhookDelivery",
     ("wapi", "delivery_document"): "webhookDelivery",
     ("wapi", "delivery_image"): "webhookDelivery",
+    ("wppconnect", "self_message"): "onselfmessage",
+    ("ultramsg", "from_me_text"): "message_create",
 }
 
 
@@ -1744,6 +1752,616 @@ MESSAGE_ROWS = [
             "ts": "07:21:40",
         },
     ),
+    (
+        "ultramsg",
+        "audio",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D707",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/3EB0D1E2F3A4B5C6D707.mp3",
+            "status": "",
+            "ts": "08:10:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "document",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D708",
+        {
+            "type": "document",
+            "text": "Comprovante do Pix ✅",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/Comprovante_Pix_Poltrona.pdf",
+            "status": "",
+            "ts": "08:11:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "from_me_text",
+        "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D702",
+        {
+            "type": "text",
+            "text": "Temos sim! Sai por R$ 899,00 😊",
+            "from_me": True,
+            "chat": "5511987654321@c.us",
+            "sender": "5511912345678@c.us",
+            "status": "pending",
+            "ts": "08:03:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "group_text",
+        "false_120363041234567890@g.us_3EB0D1E2F3A4B5C6D70C_5531988776655@c.us",
+        {
+            "type": "text",
+            "text": "Alguém já comprou a poltrona verde? Vale a pena? 💚",
+            "from_me": False,
+            "chat": "120363041234567890@g.us",
+            "is_group": True,
+            "sender": "5531988776655@c.us",
+            "status": "",
+            "ts": "08:15:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "image",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D704",
+        {
+            "type": "image",
+            "text": "Ela combina com esse tapete? 🤔",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/3EB0D1E2F3A4B5C6D704.jpg",
+            "status": "",
+            "ts": "08:07:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "location",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D70A",
+        {
+            "type": "location",
+            "text": "Casa da Maria",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "lat": -23.5613496,
+            "lng": -46.6565712,
+            "status": "",
+            "ts": "08:13:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "ptt",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D706",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/3EB0D1E2F3A4B5C6D706.oga",
+            "voice": True,
+            "status": "",
+            "ts": "08:09:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "reply",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D703",
+        {
+            "type": "text",
+            "text": "Perfeito, pode separar uma pra mim 🙏",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "quoted": "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D702",
+            "status": "",
+            "ts": "08:05:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "sticker",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D709",
+        {
+            "type": "sticker",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/3EB0D1E2F3A4B5C6D709.webp",
+            "status": "",
+            "ts": "08:12:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "text",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D701",
+        {
+            "type": "text",
+            "text": "Oi! Ainda tem a poltrona verde? 🪑",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "status": "",
+            "ts": "08:01:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "unknown_type",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D70D",
+        {
+            "type": "unknown",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "status": "",
+            "ts": "08:16:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "vcard",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D70B",
+        {
+            "type": "contact",
+            "text": "José Antônio Pereira",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "contacts": ["José Antônio Pereira"],
+            "status": "",
+            "ts": "08:14:00",
+        },
+    ),
+    (
+        "ultramsg",
+        "video",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D705",
+        {
+            "type": "video",
+            "text": "Olha o espaço da sala 🎥",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "url": "https://s3.eu-central-1.wasabisys.com/ultramsgmedia/2025/11/105938/3EB0D1E2F3A4B5C6D705.mp4",
+            "status": "",
+            "ts": "08:08:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_audio",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B707",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "audio/mpeg",
+            "url": "https://mmg.whatsapp.net/v/t62.7114-24/61234567_4234567890123456_4234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI4&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "sent",
+            "ts": "07:39:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_document",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B708",
+        {
+            "type": "document",
+            "text": "Segue o orçamento da outra loja 🤔",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "application/pdf",
+            "url": "https://mmg.whatsapp.net/v/t62.7119-24/71234567_5234567890123456_5234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI5&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "sent",
+            "ts": "07:40:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_group",
+        "false_120363041234567890@g.us_3EB0B1C2D3E4F5A6B70D_5531988776655@c.us",
+        {
+            "type": "text",
+            "text": "Pessoal, a loja abre no feriado? 🎉",
+            "from_me": False,
+            "chat": "120363041234567890@g.us",
+            "is_group": True,
+            "sender": "5531988776655@c.us",
+            "status": "sent",
+            "ts": "07:45:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_image",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B704",
+        {
+            "type": "image",
+            "text": "Foto da sala onde vai ficar o sofá 📷",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "image/jpeg",
+            "url": "https://mmg.whatsapp.net/v/t62.7118-24/31234567_1234567890123456_1234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI1&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "sent",
+            "ts": "07:36:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_location",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B70A",
+        {
+            "type": "location",
+            "text": "Loja Exemplo Campinas",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "lat": -22.9056391,
+            "lng": -47.0608335,
+            "status": "sent",
+            "ts": "07:42:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_multi_vcard",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B70C",
+        {
+            "type": "contact",
+            "text": "José Antônio Pereira",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "contacts": ["José Antônio Pereira", "Rafael Lima"],
+            "status": "sent",
+            "ts": "07:44:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_ptt",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B706",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "audio/ogg; codecs=opus",
+            "url": "https://mmg.whatsapp.net/v/t62.7117-24/51234567_3234567890123456_3234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI3&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "voice": True,
+            "status": "sent",
+            "ts": "07:38:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_reply",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B703",
+        {
+            "type": "text",
+            "text": "Ótimo, então vou fechar o pedido 👍",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "quoted": "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702",
+            "status": "sent",
+            "ts": "07:34:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_sticker",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B709",
+        {
+            "type": "sticker",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "image/webp",
+            "url": "https://mmg.whatsapp.net/v/t62.15575-24/81234567_6234567890123456_6234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI6&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "sent",
+            "ts": "07:41:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_text",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B701",
+        {
+            "type": "text",
+            "text": "Boa tarde! Vocês entregam sofá em Campinas? 🚚",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "status": "sent",
+            "ts": "07:30:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_unknown_type",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B70E",
+        {
+            "type": "unknown",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "status": "sent",
+            "ts": "07:46:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_vcard",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B70B",
+        {
+            "type": "contact",
+            "text": "José Antônio Pereira",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "contacts": ["José Antônio Pereira"],
+            "status": "sent",
+            "ts": "07:43:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "message_video",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B705",
+        {
+            "type": "video",
+            "text": "Vídeo do pé do sofá quebrado 🎬",
+            "from_me": False,
+            "chat": "5511987654321@c.us",
+            "sender": "5511987654321@c.us",
+            "mime": "video/mp4",
+            "url": "https://mmg.whatsapp.net/v/t62.7161-24/41234567_2234567890123456_2234567890123456789_n.enc?ccb=11-4&oh=01_Q5AaI2&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "sent",
+            "ts": "07:37:00",
+        },
+    ),
+    (
+        "wppconnect",
+        "self_message",
+        "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702",
+        {
+            "type": "text",
+            "text": "Entregamos sim, João! Frete grátis acima de R$ 1.500 😉",
+            "from_me": True,
+            "chat": "5511987654321@c.us",
+            "sender": "5511912345678@c.us",
+            "status": "sent",
+            "ts": "07:32:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "audio",
+        "3EB0F1A2B3C4D5E6F707",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "audio/mpeg",
+            "url": "https://mmg.whatsapp.net/v/t62.7114-24/94234567_4444444444444444_4444444444444444444_n.enc?ccb=11-4&oh=01_Q5AaW4&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "",
+            "ts": "09:10:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "contact",
+        "3EB0F1A2B3C4D5E6F70B",
+        {
+            "type": "contact",
+            "text": "José Antônio Pereira",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "contacts": ["José Antônio Pereira"],
+            "status": "",
+            "ts": "09:14:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "document",
+        "3EB0F1A2B3C4D5E6F708",
+        {
+            "type": "document",
+            "text": "Segue a nota fiscal do pedido ✅",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "application/pdf",
+            "url": "https://mmg.whatsapp.net/v/t62.7119-24/95234567_5555555555555555_5555555555555555555_n.enc?ccb=11-4&oh=01_Q5AaW5&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "",
+            "ts": "09:11:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "extended_text_reply",
+        "3EB0F1A2B3C4D5E6F703",
+        {
+            "type": "text",
+            "text": "Obrigado! Vou ficar de olho 👀",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "quoted": "3EB0F1A2B3C4D5E6F702",
+            "status": "",
+            "ts": "09:05:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "from_me_text",
+        "3EB0F1A2B3C4D5E6F702",
+        {
+            "type": "text",
+            "text": "Bom dia, João! Saiu hoje cedo, chega até as 18h 🚚",
+            "from_me": True,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511912345678@s.whatsapp.net",
+            "status": "sent",  # our own, no ack yet
+            "ts": "09:03:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "group_lid_text",
+        "3EB0F1A2B3C4D5E6F70C",
+        {
+            "type": "text",
+            "text": "Alguém mais recebeu o pedido hoje? 🙋\u200d♀️",
+            "from_me": False,
+            "chat": "120363041234567890@g.us",
+            "is_group": True,
+            "sender": "163829475610273@lid",
+            "sender_alt": "5521976543210@s.whatsapp.net",
+            "status": "",
+            "ts": "09:15:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "image",
+        "3EB0F1A2B3C4D5E6F704",
+        {
+            "type": "image",
+            "text": "A caixa chegou amassada 😕",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "image/jpeg",
+            "url": "https://mmg.whatsapp.net/v/t62.7118-24/91234567_1111111111111111_1111111111111111111_n.enc?ccb=11-4&oh=01_Q5AaW1&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "",
+            "ts": "09:07:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "location",
+        "3EB0F1A2B3C4D5E6F70A",
+        {
+            "type": "location",
+            "text": "Centro de Distribuição",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "lat": -23.5505199,
+            "lng": -46.6333094,
+            "status": "",
+            "ts": "09:13:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "sticker",
+        "3EB0F1A2B3C4D5E6F709",
+        {
+            "type": "sticker",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "image/webp",
+            "url": "https://mmg.whatsapp.net/v/t62.15575-24/96234567_6666666666666666_6666666666666666666_n.enc?ccb=11-4&oh=01_Q5AaW6&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "status": "",
+            "ts": "09:12:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "text",
+        "3EB0F1A2B3C4D5E6F701",
+        {
+            "type": "text",
+            "text": "Bom dia! O pedido #4521 já saiu para entrega? 📦",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "status": "",
+            "ts": "09:01:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "unknown_message",
+        "3EB0F1A2B3C4D5E6F70D",
+        {
+            "type": "unknown",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "status": "",
+            "ts": "09:16:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "video",
+        "3EB0F1A2B3C4D5E6F705",
+        {
+            "type": "video",
+            "text": "Vídeo abrindo a caixa 🎥",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "video/mp4",
+            "url": "https://wuzapi-media.s3.sa-east-1.amazonaws.com/users/a81b3c5d7e9f/inbox/5511987654321/3EB0F1A2B3C4D5E6F705.mp4",
+            "status": "",
+            "ts": "09:08:00",
+        },
+    ),
+    (
+        "wuzapi",
+        "voice",
+        "3EB0F1A2B3C4D5E6F706",
+        {
+            "type": "audio",
+            "text": "",
+            "from_me": False,
+            "chat": "5511987654321@s.whatsapp.net",
+            "sender": "5511987654321@s.whatsapp.net",
+            "mime": "audio/ogg; codecs=opus",
+            "url": "https://mmg.whatsapp.net/v/t62.7117-24/93234567_3333333333333333_3333333333333333333_n.enc?ccb=11-4&oh=01_Q5AaW3&oe=6951F0A2&_nc_sid=5e03e0&mms3=true",
+            "voice": True,
+            "status": "",
+            "ts": "09:09:00",
+        },
+    ),
 ]
 
 
@@ -1897,6 +2515,17 @@ CONNECTION_CASES = [
     ("wapi", "connected", "open", "5511912345678", at(6, 50)),
     ("wapi", "disconnected", "closed", "5511912345678", at(7, 40)),
     ("wapi", "qrcode", "qr_required", "", at(6, 48, 20)),
+    # No time in the payload (None): the time of receipt.
+    ("wppconnect", "status_find_logged", "open", "", None),
+    ("wppconnect", "status_find_not_logged", "qr_required", "", None),
+    ("wppconnect", "status_find_closed", "closed", "", None),
+    ("wppconnect", "qrcode", "qr_required", "", None),
+    ("wuzapi", "connected", "open", "", None),
+    ("wuzapi", "pair_success", "open", "5511912345678@s.whatsapp.net", None),
+    ("wuzapi", "logged_out", "closed", "", None),
+    ("wuzapi", "qr", "qr_required", "", None),
+    ("wuzapi", "qr_timeout", "closed", "", None),
+    ("wuzapi", "connect_failure", "closed", "", None),
 ]
 
 
@@ -1908,14 +2537,16 @@ CONNECTION_CASES = [
 def test_connection_and_qrcode_update_realtime_stats(send, family, name, state, phone, changed_at):
     reply = send(family, name)
     assert (reply.body["status"], event_of(reply).family) == ("processed", family)
+    changed_at = changed_at or event_of(reply).received_at
     row = RealTimeStats.objects.get(client__instance_id=INSTANCES[family])
     assert (row.connection_state, row.connected_phone, row.connection_changed_at) == (
         state,
         phone,
         changed_at,
     )
-    if name.startswith("qrcode"):
-        assert row.last_qr_code.startswith("2@")
+    if name.startswith("qr") and name != "qr_timeout":
+        if family != "wuzapi":  # Wuzapi sends the image only
+            assert row.last_qr_code.startswith("2@")
         assert row.last_qr_image.startswith("data:image/png;base64,")
         assert row.last_qr_at == changed_at
     assert Message.objects.count() == 0
@@ -1941,6 +2572,19 @@ UNKNOWN_TARGET_CASES = [
         id="zapi-timeless",
     ),
     pytest.param("wapi", "status_unknown_message", "3EB0A7C4D2F19E8B5C99", id="wapi"),
+    pytest.param(
+        "wppconnect",
+        "ack_unknown_message",
+        "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B799",
+        id="wppconnect-timeless",
+    ),
+    pytest.param(
+        "ultramsg",
+        "ack_unknown_message",
+        "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D799",
+        id="ultramsg-timeless",
+    ),
+    pytest.param("wuzapi", "receipt_unknown_message", "3EB0F1A2B3C4D5E6F799", id="wuzapi"),
 ]
 
 
@@ -1966,6 +2610,9 @@ IGNORED_CASES = [
     ("waha", "unhandled_event", "call.received", "call.received"),
     ("wapi", "unhandled_event", "webhookSomethingNew", "webhookSomethingNew"),
     ("meta_cloud", "errors_only", "errors", "130429"),
+    ("wppconnect", "unhandled_event", "incomingcall", "incomingcall"),
+    ("ultramsg", "unhandled_event", "message_reaction", "message_reaction"),
+    ("wuzapi", "history_sync", "HistorySync", "HistorySync"),
 ]
 
 
@@ -2108,6 +2755,14 @@ FORWARD_CASES = [
         at(7, 6, 52),
         at(7, 8, 15),
     ),
+    (
+        "wuzapi",
+        "from_me_text",
+        "3EB0F1A2B3C4D5E6F702",
+        ["receipt_read", "receipt_delivered"],
+        at(9, 3, 10),
+        at(9, 3, 50),
+    ),
 ]
 
 
@@ -2218,6 +2873,29 @@ PARKED_CASES = [
         "3EB0A7C4D2F19E8B5C01",
         {"status", "reaction"},
     ),
+    # WPPConnect's acks carry no time (their receipt time differs between the two runs).
+    (
+        "wppconnect",
+        ["self_message"],
+        ["reaction"],
+        "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702",
+        {"reaction"},
+    ),
+    (
+        "ultramsg",
+        ["image"],
+        ["revoked"],
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D704",
+        {"delete"},
+    ),
+    (
+        "wuzapi",
+        ["from_me_text"],
+        ["receipt_read", "receipt_delivered", "reaction"],
+        "3EB0F1A2B3C4D5E6F702",
+        {"status", "reaction"},
+    ),
+    ("wuzapi", ["image"], ["revoke"], "3EB0F1A2B3C4D5E6F704", {"delete"}),
 ]
 
 UPDATE_FIELDS = (
@@ -2269,6 +2947,39 @@ def test_update_before_its_message_is_parked_then_applied(
         send(family, name)
     assert PendingUpdate.objects.filter(target_id=target).count() == 0
     assert _state(family, target) == in_order
+
+
+def test_a_wuzapi_edit_whose_original_never_arrived_creates_the_message(send):
+    """As Z-API's: whatsmeow's edit names its target; the message is created with the new text."""
+    target = "3EB0F1A2B3C4D5E6F701"
+    assert send("wuzapi", "edit").body["status"] == "processed"
+    assert PendingUpdate.objects.count() == 0
+    row = message("wuzapi", target)
+    assert row.text == "Bom dia! O pedido #4521 já saiu para entrega? Moro no apto 52 📦"
+    assert row.edit_history == []
+    assert MessageStats.objects.get(client=row.client).received == 1
+    assert send("wuzapi", "text").body["status"] == "duplicate"
+    assert message("wuzapi", target).text == row.text
+    assert MessageStats.objects.get(client=row.client).received == 1
+
+
+@pytest.mark.parametrize(
+    ("family", "origin", "target"),
+    [
+        ("wppconnect", "self_message", "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702"),
+        ("ultramsg", "from_me_text", "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D702"),
+    ],
+)
+def test_timeless_acks_never_move_backwards(send, family, origin, target):
+    """WPPConnect's and UltraMsg's acks carry the message's time, not theirs: each is applied
+    at its time of receipt, and a late lower ack changes nothing."""
+    send(family, origin)
+    read = send(family, "ack_read")
+    assert read.body["status"] == "processed"
+    for stale in ("ack_device", "ack_server"):
+        assert send(family, stale).body["status"] == "duplicate"
+    row = message(family, target)
+    assert (row.status, row.read_at) == ("read", event_of(read).received_at)
 
 
 def test_a_zapi_edit_whose_original_never_arrived_creates_the_message(send):
@@ -2338,6 +3049,30 @@ DELETE_CASES = [
         "Foto da sala onde vai o sofá 📷",
         at(7, 38, 20),
     ),
+    (
+        "wppconnect",  # onrevokedmessage carries no time: deleted at the time of receipt
+        "message_image",
+        "revoked",
+        "false_5511987654321@c.us_3EB0B1C2D3E4F5A6B704",
+        "Foto da sala onde vai ficar o sofá 📷",
+        None,
+    ),
+    (
+        "ultramsg",
+        "image",
+        "revoked",
+        "false_5511987654321@c.us_3EB0D1E2F3A4B5C6D704",
+        "Ela combina com esse tapete? 🤔",
+        at(8, 17),
+    ),
+    (
+        "wuzapi",
+        "image",
+        "revoke",
+        "3EB0F1A2B3C4D5E6F704",
+        "A caixa chegou amassada 😕",
+        at(9, 7, 30),
+    ),
 ]
 
 
@@ -2352,6 +3087,7 @@ def test_delete_marks_the_message_and_keeps_its_text(
     send(family, origin)
     reply = send(family, delete)
     assert reply.body["status"] == "processed"
+    deleted_at = deleted_at or event_of(reply).received_at
     row = message(family, target)
     assert (row.is_deleted, row.status, row.text, row.deleted_at) == (
         True,
@@ -2401,6 +3137,15 @@ EDIT_CASES = [
         "Olá! Quero saber o preço e o prazo de entrega 😊",
         at(7, 33, 20),
     ),
+    (
+        "wuzapi",
+        "text",
+        "edit",
+        "3EB0F1A2B3C4D5E6F701",
+        "Bom dia! O pedido #4521 já saiu para entrega? 📦",
+        "Bom dia! O pedido #4521 já saiu para entrega? Moro no apto 52 📦",
+        at(9, 2),
+    ),
 ]
 
 
@@ -2441,6 +3186,20 @@ REACTION_CASES = [
     ),
     ("zapi", "from_me_text", "3EB0C4F1A2B3D4E5F601", "5511987654321", "❤️"),
     ("wapi", "delivery", "3EB0A7C4D2F19E8B5C01", "5511987654321", "❤️"),
+    (
+        "wppconnect",
+        "self_message",
+        "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702",
+        "5511987654321@c.us",
+        "❤️",
+    ),
+    (
+        "wuzapi",
+        "from_me_text",
+        "3EB0F1A2B3C4D5E6F702",
+        "5511987654321@s.whatsapp.net",
+        "❤️",
+    ),
 ]
 
 
@@ -2480,6 +3239,9 @@ REPLY_CASES = [
     ("zapi", "from_me_text", "text_reply", "3EB0C4F1A2B3D4E5F601"),
     ("wapi", "delivery", "extended_text_reply", "3EB0A7C4D2F19E8B5C01"),
     ("baileys_sample", "from_me_text", "reply", "BAE5C81D2F6A4E09"),
+    ("wppconnect", "self_message", "message_reply", "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702"),
+    ("ultramsg", "from_me_text", "reply", "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D702"),
+    ("wuzapi", "from_me_text", "extended_text_reply", "3EB0F1A2B3C4D5E6F702"),
 ]
 
 
@@ -2518,6 +3280,15 @@ RESPONSE_CASES = [
     ("zapi", "text", "from_me_text", "3EB0C4F1A2B3D4E5F601", 180),
     ("wapi", "text", "delivery_image", "3AB7E21C94D05F6A8E02", 1300),
     ("baileys_sample", "text", "from_me_text", "BAE5C81D2F6A4E09", 480),
+    (
+        "wppconnect",
+        "message_text",
+        "self_message",
+        "true_5511987654321@c.us_3EB0B1C2D3E4F5A6B702",
+        120,
+    ),
+    ("ultramsg", "text", "from_me_text", "true_5511987654321@c.us_3EB0D1E2F3A4B5C6D702", 120),
+    ("wuzapi", "text", "from_me_text", "3EB0F1A2B3C4D5E6F702", 120),
 ]
 
 

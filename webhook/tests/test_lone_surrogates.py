@@ -32,6 +32,9 @@ def _cases() -> list[tuple[str, str, bytes, str]]:
         ("waha", "message_text"),
         ("wapi", "text"),
         ("zapi", "text"),
+        ("wppconnect", "message_text"),
+        ("ultramsg", "text"),
+        ("wuzapi", "text"),
     ):
         try:
             raw = fixture_bytes(family, name)

@@ -16,7 +16,7 @@ from django.test import Client as HttpClient
 
 from webhook.media import loop
 from webhook.models import MediaFile, Message
-from webhook.tests.helpers import META_APP_SECRET, credentials_for, fixture
+from webhook.tests.helpers import META_APP_SECRET, credentials_for, fixture, wuzapi_form
 from webhook.tests.media_support import FakeServer, Reply, encrypt, jpeg
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,10 @@ INSTANCES = {
     "waha": "atendimento",
     "wapi": "LITE-7XK2P9-QW3R8T",
     "baileys_sample": "test_instance",
+    "ultramsg": "instance105938",
+    "wuzapi": "suporte",
 }
-TIME_KEYS = {"messageTimestamp", "timestamp", "moment", "momment"}
+TIME_KEYS = {"messageTimestamp", "timestamp", "moment", "momment", "time"}
 PLAIN = jpeg((640, 480))
 
 
@@ -452,3 +454,31 @@ def test_bounded_concurrency_with_a_connection_per_worker(env) -> None:
     states = list(MediaFile.objects.values_list("state", flat=True))
     assert states == ["stored"] * 8
     assert len(set(MediaFile.objects.values_list("sha256", flat=True))) == 8
+
+
+@pytest.mark.parametrize("form", [False, True], ids=["json", "form"])
+def test_wuzapi_inline_base64_read_from_the_raw_event(env, form) -> None:
+    payload = copy.deepcopy(fixture("wuzapi", "image"))
+    payload["event"]["Info"]["Timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    payload["base64"] = base64.b64encode(PLAIN).decode()
+    token = env.clients["wuzapi"].webhook_token
+    if form:
+        body, content_type = wuzapi_form(payload, token=token)
+        response = HttpClient().post("/webhook/", body, content_type=content_type)
+        assert response.status_code == 200, response.content
+    else:
+        post(env, "wuzapi", payload)
+    fetch_all()
+    assert assert_stored(env).source == MediaFile.Source.INLINE_BASE64
+    assert env.server.seen == []
+
+
+def test_ultramsg_media_url_is_a_plain_download(env, settings) -> None:
+    settings.WEBHOOK_MEDIA_ALLOWED_HOSTS = ["127.0.0.1"]  # stands in for UltraMsg's storage
+    settings.WEBHOOK_WHATSAPP_CDN_URL = "https://mmg.whatsapp.net"
+    payload = fresh(fixture("ultramsg", "image"))
+    payload["data"]["media"] = env.server.route("/ultramsgmedia/a.jpg", Reply(200, PLAIN))
+    post(env, "ultramsg", payload)
+    fetch_all()
+    media = assert_stored(env)
+    assert media.source == MediaFile.Source.DIRECT_URL and media.sniffed_mimetype == "image/jpeg"

@@ -42,6 +42,9 @@ INSTANCES = {
     "zapi": "3D2B1A0C9E8F7A6B5C4D",
     "waha": "atendimento",
     "meta_cloud": "106540352242922",
+    "wppconnect": "vendas",
+    "ultramsg": "instance105938",
+    "wuzapi": "suporte",
 }
 FIXTURES = {(family, name): fixture(family, name) for family, name in all_fixtures()}
 FIXTURE_KEYS = sorted(FIXTURES)
@@ -179,6 +182,12 @@ def envelope_payloads(draw) -> tuple[str, dict[str, Any]]:
         payload = {"event": "webhook" + draw(TEXT), "instanceId": instance, **_obj(body)}
     elif family == "baileys_sample":
         payload = {"instanceId": instance, "key": _obj(body), "msgContent": body}
+    elif family == "wppconnect":
+        payload = {"event": draw(TEXT), "session": instance, **_obj(body)}
+    elif family == "ultramsg":
+        payload = {"event_type": draw(TEXT), "instanceId": instance, "data": _obj(body)}
+    elif family == "wuzapi":
+        payload = {"type": draw(TEXT), "event": _obj(body), "instanceName": instance}
     else:
         payload = {"type": draw(st.sampled_from(ZAPI_TYPES)), "instanceId": instance, **_obj(body)}
     payload.update(draw(st.dictionaries(TEXT, JSON_VALUES, max_size=3)))
