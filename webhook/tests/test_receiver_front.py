@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from webhook.receiver.front import inbound, webhook_route
 from webhook.sample import sample_payload
 from webhook.tests.live import LiveReceiver
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.mark.parametrize(
@@ -106,3 +109,23 @@ def test_the_live_receiver_answers_deliveries_refusals_and_other_routes(receiver
     with urllib.request.urlopen(f"http://127.0.0.1:{receiver.port}/status", timeout=10) as r:  # noqa: S310
         summary = json.loads(r.read())
     assert summary["server"] == "flask"
+
+
+def test_a_wuzapi_form_post_is_acknowledged_on_the_loop_like_a_json_one(tmp_path):
+    """Wuzapi's default body is a form (``jsonData`` + ``token``): the front hands it to the
+    same decode path, with its Content-Type."""
+    from webhook.tests.helpers import wuzapi_form
+
+    live = LiveReceiver(tmp_path, env={"WEBHOOK_APPLY_MODE": "background"})
+    live.prepare(instance_id="suporte")
+    live.start()
+    try:
+        payload = json.loads((FIXTURES / "wuzapi" / "text.json").read_text())
+        body, content_type = wuzapi_form(payload, token=live.token)
+        status, _, answer = _post(live, "/webhook", body, {"Content-Type": content_type})
+        assert (status, answer["family"], answer["status"]) == (202, "wuzapi", "received")
+        body, content_type = wuzapi_form(payload, token=live.token + "x")
+        status, _, answer = _post(live, "/webhook", body, {"Content-Type": content_type})
+        assert status == 401 and answer["ok"] is False
+    finally:
+        live.kill()
