@@ -11,11 +11,13 @@ new module and one line in the table.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
 from webhook.events import DEFAULT_CONTEXT, ParseContext, ParseResult
 from webhook.parsers import baileys_sample, evolution, meta_cloud, waha, wapi, zapi
+from webhook.parsers._common import collecting_missing
 
 PARSER_VERSION = "1"
 
@@ -62,7 +64,11 @@ def parse_as(
             event_type=_guess_event_type(payload) or path_event,
             ignored_reason="payload shape not recognised as any supported WhatsApp family",
         )
-    return module.parse(payload, path_event=path_event, context=context)
+    with collecting_missing() as missing:
+        result = module.parse(payload, path_event=path_event, context=context)
+    if missing:
+        result = replace(result, missing_fields=tuple(dict.fromkeys(missing)))
+    return result
 
 
 def client_key(payload: Any) -> str:

@@ -5,12 +5,21 @@ Everything here is pure: no Django, no settings, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from webhook.events import Contact, Location, Media, MessageType
 from webhook.exceptions import PayloadError
+
+T = TypeVar("T")
+
+# Names of expected fields not found while one payload is parsed (see ``expected``).
+_missing: ContextVar[list[str] | None] = ContextVar("webhook_parser_missing", default=None)
 
 # Anything after this is treated as absurd (and before 2009, when WhatsApp did not exist).
 _MIN_EPOCH = 1_230_768_000  # 2009-01-01
@@ -122,6 +131,37 @@ def require_str(mapping: dict[str, Any], key: str, *, where: str) -> str:
     if not value:
         raise PayloadError(f"missing or invalid '{where}'", field=where)
     return value
+
+
+def expected(value: T, where: str) -> T:
+    """Report ``where`` as an expected field not found when ``value`` is absent, empty or an
+    ``UNKNOWN`` enum member; returns ``value`` unchanged, so the parser's fallback stays.
+
+    For fields a parser can live without but should have (a message's time, an ack's value):
+    a gateway release that renames one shows up in the "não reconhecidos" counters
+    (``webhook.drift``) instead of silently becoming the time of receipt. Outside
+    ``collecting_missing`` (a parser called directly) nothing is recorded."""
+    missing = _missing.get()
+    if missing is not None and _absent(value):
+        missing.append(where)
+    return value
+
+
+def _absent(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    return isinstance(value, StrEnum) and value.name == "UNKNOWN"
+
+
+@contextmanager
+def collecting_missing() -> Iterator[list[str]]:
+    """Collect what ``expected`` reports while one payload is parsed (``parsers.parse_as``)."""
+    found: list[str] = []
+    token = _missing.set(found)
+    try:
+        yield found
+    finally:
+        _missing.reset(token)
 
 
 def is_group_jid(jid: str) -> bool:

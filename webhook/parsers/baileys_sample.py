@@ -18,6 +18,7 @@ from webhook.events import DEFAULT_CONTEXT, MessageEvent, ParseContext, ParseRes
 from webhook.parsers._common import (
     as_bool,
     epoch_to_utc,
+    expected,
     is_group_jid,
     obj,
     parse_proto,
@@ -66,7 +67,7 @@ def parse(
     if not content.kind and obj(payload.get("msgContent")):
         content = parse_proto(payload.get("msgContent"))
     client = client_key(payload)
-    timestamp = epoch_to_utc(payload.get("messageTimestamp"))
+    timestamp = expected(epoch_to_utc(payload.get("messageTimestamp")), "messageTimestamp")
     sender = "" if from_me else (participant if is_group else chat_id)
     if content.reaction_target:
         event = ReactionEvent(

@@ -44,6 +44,7 @@ from webhook.parsers._common import (
     ProtoContent,
     as_bool,
     epoch_to_utc,
+    expected,
     is_group_jid,
     iso_to_utc,
     obj,
@@ -209,6 +210,7 @@ def parse(
         client_key=client,
         events=tuple(events),
         ignored_reason="" if events else f"{event_type}: {reason}",
+        kind_known=True,
     )
 
 
@@ -231,7 +233,7 @@ def _meta(delivery: _Delivery, timestamp: datetime | None, raw: Any) -> dict[str
 
 def _status(value: Any) -> DeliveryStatus | None:
     name = text(value).strip().upper()
-    return STATUSES.get(name, DeliveryStatus.UNKNOWN) if name else None
+    return expected(STATUSES.get(name, DeliveryStatus.UNKNOWN), "data.status") if name else None
 
 
 def _alt(primary: str, *candidates: Any) -> str:
@@ -284,7 +286,8 @@ def _head(data: EvolutionMessage, delivery: _Delivery) -> _Head:
         from_me=from_me,
         sender_id=sender,
         sender_alt=sender_alt,
-        timestamp=epoch_to_utc(data.get("messageTimestamp")) or delivery.time,
+        timestamp=expected(epoch_to_utc(data.get("messageTimestamp")), "data.messageTimestamp")
+        or delivery.time,
     )
 
 
@@ -414,7 +417,10 @@ def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
         chat_id = text(key.get("remoteJid")).strip()
         if "type" in item or "editedMessage" in item or not obj(item.get("message")):
             proto: EvolutionProtocol = item  # type: ignore[assignment]
-            timestamp = epoch_to_utc(proto.get("timestampMs")) or delivery.time
+            timestamp = (
+                expected(epoch_to_utc(proto.get("timestampMs")), "data.timestampMs")
+                or delivery.time
+            )
             event = _protocol_event(proto, chat_id, timestamp, delivery)
             events.extend([event] if event is not None else [])
             continue

@@ -55,6 +55,7 @@ from webhook.parsers._common import (
     as_float,
     as_int,
     epoch_to_utc,
+    expected,
     is_group_jid,
     obj,
     parse_proto,
@@ -311,6 +312,7 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
     name = d.me_name if from_me else text(data.get("notifyName")) or text(data.get("pushName"))
     alt = text(key.get("remoteJidAlt")) or text(key.get("senderPn"))
     sender_alt = text(key.get("participantAlt")) or text(key.get("participantPn"))
+    expected(epoch_to_utc(p.get("timestamp")), "payload.timestamp")
     event = MessageEvent(
         **d.base(p, p.get("timestamp")),
         message_id=message_id,
@@ -333,7 +335,7 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
 
 def _ack(p: dict[str, Any], d: _Delivery) -> list[Event]:
     """{id, from, to, participant, fromMe, ack, ackName}: no ack time, the envelope's stands in."""
-    status = _status(p) or DeliveryStatus.UNKNOWN
+    status = expected(_status(p) or DeliveryStatus.UNKNOWN, "payload.ack")
     chat_id = _chat(p)
     recipient = (text(p.get("participant")) or chat_id) if as_bool(p.get("fromMe")) else ""
     event = StatusEvent(
@@ -441,4 +443,5 @@ def parse(
         client_key=delivery.client,
         events=tuple(events),
         ignored_reason=reason,
+        kind_known=handler is not None,
     )

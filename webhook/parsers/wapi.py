@@ -43,6 +43,7 @@ from webhook.events import (
 from webhook.parsers._common import (
     as_bool,
     epoch_to_utc,
+    expected,
     obj,
     parse_proto,
     require_str,
@@ -136,6 +137,7 @@ def parse(
         client_key=client,
         events=tuple(events),
         ignored_reason="" if events else f"W-API event '{event}' carried nothing to apply",
+        kind_known=True,
     )
 
 
@@ -147,7 +149,7 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     from_me = as_bool(payload.get("fromMe")) or event == "webhookDelivery"
     is_group = as_bool(payload.get("isGroup")) or chat_id.endswith("@g.us")
     content = parse_proto(payload.get("msgContent"))
-    timestamp = epoch_to_utc(payload.get("moment"))
+    timestamp = expected(epoch_to_utc(payload.get("moment")), "moment")
     sender_id = text(sender.get("id")) or _default_sender(payload, chat_id, from_me, is_group)
     if content.reaction_target:
         return [
@@ -199,7 +201,9 @@ def _status(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     ids = [text(i) for i in seq(payload.get("ids")) if text(i)]
     if not ids:
         ids = [require_str(payload, "messageId", where="messageId")]
-    status = STATUSES.get(text(payload.get("status")).upper(), DeliveryStatus.UNKNOWN)
+    status = expected(
+        STATUSES.get(text(payload.get("status")).upper(), DeliveryStatus.UNKNOWN), "status"
+    )
     chat_id = text(obj(payload.get("chat")).get("id")) or text(payload.get("phone"))
     timestamp = epoch_to_utc(payload.get("moment"))
     return [

@@ -43,6 +43,7 @@ from webhook.parsers._common import (
     as_float,
     as_int,
     epoch_to_utc,
+    expected,
     obj,
     require_str,
     seq,
@@ -204,6 +205,7 @@ def _message(
     contact_lid = text(payload.get("senderLid"))
     sender_alt = text(payload.get("participantLid")) if is_group else contact_lid
     extra = {key: payload[key] for key in _EXTRA_KEYS if payload.get(key) is not None}
+    expected(epoch_to_utc(payload.get("momment")), "momment")
     return MessageEvent(
         **_common(payload, client),
         message_id=message_id,
@@ -352,7 +354,7 @@ def _message_status(payload: dict[str, Any], client: str) -> list[Event]:
         StatusEvent(
             **_common(payload, client),
             message_id=message_id,
-            status=STATUSES.get(raw_status, DeliveryStatus.UNKNOWN),
+            status=expected(STATUSES.get(raw_status, DeliveryStatus.UNKNOWN), "status"),
             chat_id=chat_id,
             recipient_id="" if raw_status == "READ_BY_ME" else chat_id,
         )
