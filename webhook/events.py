@@ -142,6 +142,9 @@ class MessageEvent(Event):
     forwarded: bool = False
     status: DeliveryStatus | None = None  # initial status the provider reported, if any
     subtype: str = ""  # provider detail: interactive kind, system kind, unsupported kind
+    # Built from an edit whose original may not have arrived (``_common.edit_events``): the
+    # original, when it comes, completes the row instead of being a duplicate.
+    from_edit: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

@@ -322,6 +322,14 @@ class Message(models.Model):
     failed_at = models.DateTimeField(_("falhou em"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("apagada em"), null=True, blank=True)
     is_deleted = models.BooleanField(_("apagada"), default=False)
+    created_by_edit = models.BooleanField(
+        _("criada por uma edição"),
+        default=False,
+        help_text=_(
+            "A edição chegou antes da mensagem original e a criou com o texto editado; a "
+            "original, se chegar, completa a linha e o texto anterior vai para o histórico."
+        ),
+    )
     webhook_event = models.ForeignKey(
         WebhookEvent,
         verbose_name=_("evento de origem"),

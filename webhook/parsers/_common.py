@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from webhook.events import Contact, Location, Media, MessageType
+from webhook.events import Contact, EditEvent, Event, Location, Media, MessageEvent, MessageType
 from webhook.exceptions import PayloadError
 
 T = TypeVar("T")
@@ -162,6 +162,47 @@ def collecting_missing() -> Iterator[list[str]]:
         yield found
     finally:
         _missing.reset(token)
+
+
+def edit_events(edit: EditEvent, **message: Any) -> list[Event]:
+    """What an edit becomes, in every family: when it says where the message is (its chat),
+    first the message as edited (``message`` holds its sender, direction and the like), then
+    the EditEvent.
+
+    The processor stores messages before it applies updates, so if the original never
+    arrived the message is created with the edited text (and the edit then changes nothing);
+    if it did, the message is a duplicate and the edit replaces its text, keeping the old one
+    in its history. An edit that names only its target (no chat) cannot create anything: it
+    is parked until the original arrives, as before. An original that arrives after the edit
+    completes the message the edit created (``services.bulk``): the rows end as in order."""
+    if not edit.chat_id:
+        return [edit]
+    fields: dict[str, Any] = {"type": MessageType.TEXT, **message, "from_edit": True}
+    created = MessageEvent(
+        client_key=edit.client_key,
+        timestamp=edit.timestamp,
+        raw=edit.raw,
+        message_id=edit.target_id,
+        chat_id=edit.chat_id,
+        text=edit.new_text,
+        **fields,
+    )
+    return [created, edit]
+
+
+# protocolMessage.type: enum names as protobuf toJSON writes them, numbers from raw builds.
+REVOKE_TYPES = frozenset({"REVOKE", "0"})
+EDIT_TYPES = frozenset({"MESSAGE_EDIT", "14"})
+
+
+def proto_edit(content: ProtoContent) -> tuple[str, str] | None:
+    """(target id, new text) when a parsed proto message is an edit (a MESSAGE_EDIT
+    protocolMessage, wrapped or not) that names its target, else ``None``."""
+    if content.type is not MessageType.SYSTEM or not content.protocol_target:
+        return None
+    if content.protocol_type.strip().upper() not in EDIT_TYPES:
+        return None
+    return content.protocol_target, content.edited_text
 
 
 def is_group_jid(jid: str) -> bool:

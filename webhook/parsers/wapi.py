@@ -31,6 +31,7 @@ from webhook.events import (
     ConnectionEvent,
     ConnectionState,
     DeliveryStatus,
+    EditEvent,
     Event,
     MessageEvent,
     ParseContext,
@@ -42,10 +43,12 @@ from webhook.events import (
 )
 from webhook.parsers._common import (
     as_bool,
+    edit_events,
     epoch_to_utc,
     expected,
     obj,
     parse_proto,
+    proto_edit,
     require_str,
     seq,
     text,
@@ -165,6 +168,25 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             )
         ]
     name = text(sender.get("pushName")) or text(sender.get("verifiedBizName"))
+    edited = proto_edit(content)
+    if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
+        edit = EditEvent(
+            client_key=client,
+            timestamp=timestamp,
+            target_id=edited[0],
+            new_text=edited[1],
+            chat_id=chat_id,
+            raw=payload,
+        )
+        return edit_events(
+            edit,
+            chat_name="" if (is_group or from_me) else name,
+            is_group=is_group,
+            sender_id=sender_id,
+            sender_name="" if from_me else name,
+            from_me=from_me,
+            status=DeliveryStatus.SENT if from_me else None,
+        )
     return [
         MessageEvent(
             client_key=client,

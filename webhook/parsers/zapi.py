@@ -16,7 +16,7 @@ Decisions where the vendor's docs are silent (each one pinned by a test):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from webhook.events import (
@@ -189,9 +189,9 @@ def _received(payload: dict[str, Any], client: str) -> list[Event]:
         # An edit carries the whole message: if the original never arrived, the message is
         # created with the edited text (the MessageEvent); if it did, the edit replaces its
         # text and keeps the old one in the history (the EditEvent; the message is then a
-        # duplicate).
+        # duplicate). An original arriving later completes it (``_common.edit_events``).
         edit = EditEvent(**base, target_id=message_id, new_text=content.text, chat_id=chat_id)
-        return [message, edit]
+        return [replace(message, from_edit=True), edit]
     return [message]
 
 
