@@ -54,7 +54,9 @@ def _client_messages_apply(
     senders = _senders_resolve(client_id, works)
     first_of: dict[str, MessageWork] = {}
     for work in works:  # the first delivery of an id within the batch wins; the rest are duplicates
-        first_of.setdefault(work.event.message_id[:255], work)
+        first = first_of.setdefault(work.event.message_id[:255], work)
+        if first.event.from_edit and not work.event.from_edit:  # the original beats its edit
+            first_of[work.event.message_id[:255]] = work
     existing = dict(
         Message.objects.filter(client_id=client_id, external_id__in=list(first_of)).values_list(
             "external_id", "created_by_edit"

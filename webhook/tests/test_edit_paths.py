@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from webhook.models import Message, MessageStats, PendingUpdate
+from webhook.models import Chat, Message, MessageStats, PendingUpdate, Sender
 from webhook.tests.helpers import credentials_for, fixture, fixture_bytes
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,11 @@ def send(post, make_client, settings):
     return go
 
 
+def _wipe_conversation() -> None:
+    for model in (PendingUpdate, MessageStats, Message, Sender, Chat):  # chats take their stats
+        model.objects.all().delete()
+
+
 def _row(family: str, external_id: str) -> Message:
     return Message.objects.get(client__instance_id=INSTANCES[family], external_id=external_id)
 
@@ -150,8 +155,7 @@ def test_the_late_original_completes_it_as_if_it_had_come_first(
     first_text = _row(family, target).edit_history[0]["text"]
     if old is not None:
         assert first_text == old
-    Message.objects.all().delete()
-    MessageStats.objects.all().delete()
+    _wipe_conversation()
 
     send(family, edit)
     placeholder = _row(family, target)
@@ -191,3 +195,35 @@ def test_an_edit_without_its_chat_is_parked_until_the_original_arrives(send, fam
     new_text = {case[0]: case[5] for case in reversed(CASES)}[family]
     assert row.text == new_text
     assert len(row.edit_history) == 1 and not row.created_by_edit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_and_its_original_in_one_applier_batch_end_as_in_order(make_client, settings):
+    """The applier takes both in one batch: whichever came first, the original is stored and
+    the edit applied to it (within a batch the original beats the message its edit carries)."""
+    from django.db import connections
+
+    from webhook import applier, ingest
+    from webhook.writer import writer
+
+    settings.WEBHOOK_APPLY_MODE = "background"
+    settings.WEBHOOK_FALLBACK_CLIENT = False
+    token = make_client("loja-centro").webhook_token
+    target = "3EB0C7D2A91F4E6B8D21"
+
+    def deliver(names: list[str]) -> dict[str, Any]:
+        try:
+            for name in names:
+                body = fixture_bytes("evolution", name)
+                request = ingest.InboundRequest(body=body, headers={"x-webhook-token": token})
+                assert ingest.receive(request).status == 202
+        finally:
+            connections.close_all()
+        writer.shutdown()
+        assert applier.run(once=True) == len(names)
+        return _state("evolution", target)
+
+    in_order = deliver(["text", "edited"])
+    _wipe_conversation()
+    assert deliver(["edited", "text"]) == in_order
+    assert in_order["message"]["edit_history"][0]["text"] == "Olá! Quero saber o preço 😊"
