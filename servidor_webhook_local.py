@@ -263,35 +263,42 @@ def _lower_priority(_server: Any = None, _worker: Any = None) -> None:
         os.nice(settings.WEBHOOK_RECEIVER_NICE)
 
 
-def _granian_worker_app(_target: str) -> Flask:
-    """Runs in each granian worker before it serves: lower its priority, build the app.
+def _granian_worker_app(_target: str) -> Any:
+    """Runs in each granian worker before it serves: lower its priority, build the app
+    behind its front (``webhook.receiver_front``: bodies read and deliveries acknowledged on
+    granian's event loop, the other routes in a pool of ``--threads`` threads).
 
     The parent never imports Flask: each worker builds its own app (about 0.2 s, in parallel),
     which keeps Flask and Jinja out of the parent process (59 -> 52 MB resident here). The
     tunnel's address reaches the workers through the environment (forked on Linux, spawned on
     macOS)."""
+    from webhook.receiver_front import receiver_front
+
     _lower_priority()
-    return create_app(
+    app = create_app(
         {
             "TUNNEL_URL": os.environ.get("_WEBHOOK_TUNNEL_URL", ""),
             "TUNNEL_REASON": os.environ.get("_WEBHOOK_TUNNEL_REASON", ""),
         }
     )
+    return receiver_front(app, threads=int(os.environ["_WEBHOOK_THREADS"]))
 
 
 def _serve_granian(config: dict[str, Any], args: argparse.Namespace) -> None:
-    """Granian: HTTP parsed in Rust, the Flask app run by a pool of Python threads per worker
-    process. Measured in ``make bench``: about 1.4x the requests/s of gunicorn's gthread
-    workers on the same app and machine (gunicorn parses HTTP and hands every request between
-    threads in Python)."""
+    """Granian: HTTP parsed in Rust; in each worker process the receiver's front
+    (``webhook.receiver_front``) reads bodies and acknowledges deliveries on the event loop,
+    and runs the Flask app's other routes in a pool of threads. Slow or huge bodies hold
+    neither a thread nor memory (gunicorn and waitress, the alternatives, give each request a
+    thread while its body arrives)."""
     from webhook.serving import serve_granian
 
     os.environ["_WEBHOOK_TUNNEL_URL"] = config.get("TUNNEL_URL", "")
     os.environ["_WEBHOOK_TUNNEL_REASON"] = config.get("TUNNEL_REASON", "")
+    os.environ["_WEBHOOK_THREADS"] = str(args.threads)
     serve_granian(
         target="servidor_webhook_local:app",
         loader=_granian_worker_app,
-        wsgi=True,
+        wsgi=False,
         host=args.host,
         port=args.port,
         workers=args.workers or default_workers(),

@@ -56,6 +56,8 @@ class ClientDirectory:
         self._meta_secrets: frozenset[str] = frozenset()
         self._first_active: ClientInfo | None = None
         self._loaded_at = 0.0
+        self._loaded = False
+        self._refresher: threading.Thread | None = None
 
     def _load(self) -> None:
         rows = Client.objects.order_by("pk").values_list(
@@ -73,10 +75,15 @@ class ClientDirectory:
         self._meta_secrets = frozenset(i.meta_app_secret for i in infos if i.meta_app_secret)
         self._first_active = next((i for i in infos if i.active), None)
         self._loaded_at = time.monotonic()
+        self._loaded = True
 
     def _fresh(self) -> None:
         if time.monotonic() - self._loaded_at < TTL_SECONDS:
             return
+        if self._refresher is not None and threading.current_thread() is not self._refresher:
+            if not self._loaded:  # the refresher keeps trying; until then: 503
+                raise DatabaseError("the client directory is not loaded yet")
+            return  # the refresher thread reloads it (refresh_in_background)
         with self._lock:
             if time.monotonic() - self._loaded_at < TTL_SECONDS:
                 return
@@ -127,6 +134,28 @@ class ClientDirectory:
         """Load now (raises DatabaseError when the database is unavailable)."""
         with self._lock:
             self._load()
+
+    def refresh_in_background(self, every: float = 1.0) -> None:
+        """From now on, in this process, only a thread of its own reads the database: every
+        ``every`` seconds it reloads what is older than the TTL (or was invalidated), and
+        lookups in every other thread answer from memory. For an event loop, which must never
+        wait on the database (``webhook.front.ReceiverFront``)."""
+        if self._refresher is not None and self._refresher.is_alive():
+            return
+
+        def run() -> None:
+            from django.db import close_old_connections
+
+            while True:
+                close_old_connections()  # a connection an outage broke is replaced
+                try:
+                    self._fresh()
+                except DatabaseError:
+                    pass  # never loaded yet: lookups answer 503 until the database is back
+                time.sleep(every)
+
+        self._refresher = threading.Thread(target=run, name="client-directory", daemon=True)
+        self._refresher.start()
 
     def invalidate(self, **_kwargs) -> None:
         self._loaded_at = 0.0

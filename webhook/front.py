@@ -73,11 +73,17 @@ class BufferedFront:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
+        body = await self._read_body(scope, proto)
+        if body is not None:
+            await self._to_wsgi(scope, proto, body)
+
+    async def _read_body(self, scope: Any, proto: Any) -> bytes | None:
+        """The whole body, or None once the request was refused (too large, too slow)."""
         limit = self.max_body_bytes()
         declared = scope.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             self._refuse(proto, 413, "body_too_large", _too_large(declared, limit))
-            return
+            return None
         try:
             async with asyncio.timeout(self.body_timeout()):
                 # A declared length is framed by granian (never more bytes than declared):
@@ -85,11 +91,16 @@ class BufferedFront:
                 body = await proto() if declared is not None else await _read(proto, limit)
         except _TooLarge:
             self._refuse(proto, 413, "body_too_large", _too_large("more", limit))
-            return
+            return None
         except TimeoutError:
             detail = f"the body did not arrive within {self.body_timeout():g} s"
             self._refuse(proto, 408, "body_timeout", detail)
-            return
+            return None
+        return body
+
+    async def in_thread(self, proto: Any, call: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run ``call`` in the pool: (True, its result), or (False, None) once the pool is
+        too busy and the request was answered 503."""
         with self._lock:
             if self._waiting >= self.max_waiting:
                 overloaded = True
@@ -97,16 +108,18 @@ class BufferedFront:
                 overloaded, self._waiting = False, self._waiting + 1
         if overloaded:
             self._refuse(proto, 503, "overloaded", "too many requests waiting; retry later")
-            return
+            return False, None
         try:
-            # The thread answers the client itself: the reply leaves without waiting for this
-            # loop to wake up; the loop only learns afterwards that the request is done.
-            await asyncio.get_running_loop().run_in_executor(
-                self.pool, self._respond, proto, _environ(scope, body)
-            )
+            return True, await asyncio.get_running_loop().run_in_executor(self.pool, call)
         finally:
             with self._lock:
                 self._waiting -= 1
+
+    async def _to_wsgi(self, scope: Any, proto: Any, body: bytes) -> None:
+        # The thread answers the client itself: the reply leaves without waiting for this
+        # loop to wake up; the loop only learns afterwards that the request is done.
+        environ = _environ(scope, body)
+        await self.in_thread(proto, lambda: self._respond(proto, environ))
 
     def _respond(self, proto: Any, environ: dict[str, Any]) -> None:
         status, headers, content = self._call(environ)

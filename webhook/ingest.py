@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -132,8 +132,61 @@ def _record_rejected(
     return event.pk
 
 
+class Blocking:
+    """A step of :func:`receive_steps` that may wait on the database or the disk.
+
+    The steps themselves are pure and quick; what waits is handed to the driver, which runs it
+    where it may: :func:`receive` in the calling thread, the receiver's asynchronous front
+    (``webhook.front``) in a thread pool, or, for :class:`StoreEvent`, through the
+    group-commit writer without holding a thread at all."""
+
+    __slots__ = ("args", "call", "kwargs")
+
+    def __init__(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.call, self.args, self.kwargs = call, args, kwargs
+
+    def __call__(self) -> Any:
+        return self.call(*self.args, **self.kwargs)
+
+
+class StoreEvent(Blocking):
+    """Commit the raw event (``_store``): the acknowledgement waits for it."""
+
+    __slots__ = ()
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        super().__init__(_store, fields)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.args[0]
+
+
+Steps = Generator[Blocking, Any, IngestResponse]
+
+
 def receive(request: InboundRequest) -> IngestResponse:
-    """Handle one POSTed delivery from any family."""
+    """Handle one POSTed delivery from any family (the synchronous driver of the steps)."""
+    return drive(receive_steps(request))
+
+
+def drive(steps: Steps) -> IngestResponse:
+    """Run ``steps`` to the end, each blocking step in this thread."""
+    try:
+        step = next(steps)
+        while True:
+            try:
+                result = step()
+            except BaseException as exc:  # handed back: the step's caller decides
+                step = steps.throw(exc)
+            else:
+                step = steps.send(result)
+    except StopIteration as done:
+        return done.value
+
+
+def receive_steps(request: InboundRequest) -> Steps:
+    """The stages of :func:`receive`, yielding what may block (see :class:`Blocking`)."""
     received_at = timezone.now()
     validator = _validator()
     ip = validator.client_ip(
@@ -149,7 +202,7 @@ def receive(request: InboundRequest) -> IngestResponse:
         payload = validator.decode(request.body)
     except WebhookError as error:
         logger.warning("rejected delivery from %s: %s", ip, error.message)
-        return _error_response(error, _record_rejected(request, ip, error))
+        return _error_response(error, (yield Blocking(_record_rejected, request, ip, error)))
     except DatabaseError:
         return _error_response(StorageUnavailable("database unavailable and no client cache yet"))
     module = parsers.detect(payload)
@@ -170,10 +223,10 @@ def receive(request: InboundRequest) -> IngestResponse:
     except WebhookError as error:
         logger.warning("rejected %s delivery for '%s' from %s: %s", family, key, ip, error.message)
         client = client_directory.lookup(key) if key else None
-        return _error_response(
-            error,
-            _record_rejected(request, ip, error, family=family, client=client, client_key=key),
+        event_id = yield Blocking(
+            _record_rejected, request, ip, error, family=family, client=client, client_key=key
         )
+        return _error_response(error, event_id)
     client = auth.client
     parsed, parse_error, tb = _parse(module, payload, request.path)
     if parse_error is not None:
@@ -181,7 +234,8 @@ def receive(request: InboundRequest) -> IngestResponse:
             "failed %s delivery for '%s' from %s: %s", family, key, ip, parse_error.message
         )
         status = WebhookEvent.Status.FAILED
-        event_id = _record_rejected(
+        event_id = yield Blocking(
+            _record_rejected,
             request,
             ip,
             parse_error,
@@ -207,9 +261,9 @@ def receive(request: InboundRequest) -> IngestResponse:
             )
         )
     try:
-        event = _store(fields)
+        event = yield StoreEvent(fields)
     except (DatabaseError, InterfaceError) as exc:
-        return _store_elsewhere(fields, exc)
+        return (yield Blocking(_store_elsewhere, fields, exc))
     spool.drain_soon()
     return _apply(event, parsed)
 

@@ -11,6 +11,7 @@ events is the applier's job (``webhook.applier``), in its own process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -62,9 +63,20 @@ class _Pending:
     fields: dict[str, Any] | None  # None asks the thread to close its connection and stop
     # Released by the writer thread once the batch is committed: a plain lock is the cheapest
     # one-shot signal between two threads (threading.Event adds a Condition around one).
-    done: threading.Lock = field(default_factory=_held_lock)
+    done: threading.Lock | None = field(default_factory=_held_lock)
     event: StoredEvent | None = None
     error: BaseException | None = None
+    # Or, for a request waiting on an event loop (store_async): settled on that loop.
+    future: asyncio.Future[StoredEvent] | None = None
+
+    def settle(self) -> None:  # on the future's loop
+        future = self.future
+        if future is None or future.done():
+            return  # the waiter gave up (timeout): nothing to tell
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.event)
 
 
 class GroupCommitWriter:
@@ -85,6 +97,17 @@ class GroupCommitWriter:
             raise pending.error
         assert pending.event is not None
         return pending.event
+
+    async def store_async(self, fields: dict[str, Any]) -> StoredEvent:
+        """:meth:`store` for a coroutine: waits on its event loop, holding no thread."""
+        self._ensure_thread()
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put(_Pending(fields, done=None, future=future))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                return await future
+        except TimeoutError:
+            raise OperationalError("the writer thread did not commit in time") from None
 
     def _ensure_thread(self) -> None:
         if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
@@ -123,12 +146,26 @@ class GroupCommitWriter:
                 return
 
     def _commit(self, batch: list[_Pending]) -> None:
+        waiting: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
         for pending, result in zip(batch, commit_events([p.fields for p in batch]), strict=True):
             if isinstance(result, BaseException):
                 pending.error = result
             else:
                 pending.event = result
-            pending.done.release()
+            if pending.done is not None:
+                pending.done.release()
+            elif pending.future is not None:
+                waiting.setdefault(pending.future.get_loop(), []).append(pending)
+        for loop, settled in waiting.items():  # one wake-up per loop and batch
+            try:
+                loop.call_soon_threadsafe(_settle_all, settled)
+            except RuntimeError:  # that loop is closed: nobody is waiting any more
+                pass
+
+
+def _settle_all(batch: list[_Pending]) -> None:
+    for pending in batch:
+        pending.settle()
 
 
 def commit_events(batch: list[dict[str, Any]]) -> list[StoredEvent | BaseException]:
