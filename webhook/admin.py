@@ -558,4 +558,5 @@ class RealTimeStatsAdmin(ReadOnlyAdmin):
         return format_html('<img src="{}" alt="QR code" width="256">', obj.last_qr_image)
 
 
-from webhook import admin_media  # noqa: E402,F401  (registers MediaFileAdmin)
+# Registered by importing: MediaFileAdmin, UnrecognisedItemAdmin.
+from webhook import admin_drift, admin_media  # noqa: E402,F401

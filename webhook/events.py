@@ -142,6 +142,9 @@ class MessageEvent(Event):
     forwarded: bool = False
     status: DeliveryStatus | None = None  # initial status the provider reported, if any
     subtype: str = ""  # provider detail: interactive kind, system kind, unsupported kind
+    # Built from an edit whose original may not have arrived (``_common.edit_events``): the
+    # original, when it comes, completes the row instead of being a duplicate.
+    from_edit: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -224,3 +227,13 @@ class ParseResult:
     client_key: str = ""  # the client the delivery belongs to (first one for batches)
     events: tuple[Event, ...] = ()
     ignored_reason: str = ""  # set when the payload is understood but carries nothing to apply
+    # What the delivery says about the parser (webhook.drift), not part of what it means:
+    # left out of equality.
+    # The parser knows this kind of delivery even though it carried nothing to apply. When
+    # False, an empty result with an ``ignored_reason`` is an event kind the parser did not
+    # recognise (``webhook.drift``): a parser only sets it for kinds it handles.
+    kind_known: bool = field(default=False, compare=False)
+    # Fields the parser expected and did not find (or found without a usable value), named
+    # as in the payload ("messages[].timestamp"); filled by ``_common.expected`` through
+    # ``parsers.parse_as``, once per name and delivery.
+    missing_fields: tuple[str, ...] = field(default=(), compare=False)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from webhook import authentication, limits, parsers, spool
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
+from webhook.drift import drift_of
 from webhook.events import ParseContext, ParseResult
 from webhook.exceptions import (
     JsonTooComplex,
@@ -319,6 +320,10 @@ def _event_fields(
         if status != WebhookEvent.Status.IGNORED:
             return None  # nothing could ever apply it without its body: the sender retries
         body, error = "", f"{error} (body not kept: quota for unauthenticated bodies used up)"
+    elif status == WebhookEvent.Status.IGNORED and drift_of(parsed):
+        # Something the parsers did not recognise: the applier marks it ignored and counts
+        # it (webhook.drift), so the ack path writes nothing more than the raw event.
+        status, error = WebhookEvent.Status.RECEIVED, ""
     return {
         "delivery_id": uuid.uuid4().hex,
         "received_at": received_at,
@@ -370,7 +375,11 @@ def _apply(event: WebhookEvent | StoredEvent, parsed: ParseResult) -> IngestResp
     if event.status in (WebhookEvent.Status.UNASSIGNED, WebhookEvent.Status.IGNORED):
         body.update(status=event.status, detail=event.error)
         return IngestResponse(202 if event.status == WebhookEvent.Status.UNASSIGNED else 200, body)
-    if webhook_settings.APPLY_MODE == "background":
+    background = webhook_settings.APPLY_MODE == "background"
+    if background and not parsed.events:  # stored to have its drift counted: still ignored
+        body.update(status=WebhookEvent.Status.IGNORED, detail=parsed.ignored_reason)
+        return IngestResponse(200, body)
+    if background:
         body["status"] = WebhookEvent.Status.RECEIVED  # the applier process takes it from here
         return IngestResponse(202, body)
     assert isinstance(event, WebhookEvent)  # inline mode: the model row itself

@@ -334,6 +334,14 @@ class Message(models.Model):
     failed_at = models.DateTimeField(_("falhou em"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("apagada em"), null=True, blank=True)
     is_deleted = models.BooleanField(_("apagada"), default=False)
+    created_by_edit = models.BooleanField(
+        _("criada por uma edição"),
+        default=False,
+        help_text=_(
+            "A edição chegou antes da mensagem original e a criou com o texto editado; a "
+            "original, se chegar, completa a linha e o texto anterior vai para o histórico."
+        ),
+    )
     webhook_event = models.ForeignKey(
         WebhookEvent,
         verbose_name=_("evento de origem"),
@@ -574,3 +582,52 @@ class MediaFile(models.Model):
     @property
     def mimetype(self) -> str:
         return self.sniffed_mimetype or self.declared_mimetype or "application/octet-stream"
+
+
+class UnrecognisedItem(models.Model):
+    """How often the parsers met something they did not recognise, per family (drift).
+
+    One row per (family, kind, name), over every receiver and applier process: message types
+    and event kinds a family's parser does not know, and fields it expected but did not find.
+    Counted by the applier the first time it applies a delivery (``webhook.drift``); a replay
+    does not count again."""
+
+    class Kind(models.TextChoices):
+        MESSAGE_TYPE = "message_type", _("tipo de mensagem")
+        EVENT_KIND = "event_kind", _("tipo de evento")
+        MISSING_FIELD = "missing_field", _("campo esperado ausente")
+
+    family = models.CharField(_("família"), max_length=40)
+    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
+    name = models.CharField(
+        _("nome"),
+        max_length=100,
+        help_text=_("Como o gateway o chamou, ou o caminho do campo esperado no payload."),
+    )
+    count = models.PositiveBigIntegerField(
+        _("entregas"), default=0, help_text=_("Entregas em que apareceu (uma vez por entrega).")
+    )
+    first_seen = models.DateTimeField(_("visto pela primeira vez"))
+    last_seen = models.DateTimeField(_("visto por último"), db_index=True)
+    sample_event = models.ForeignKey(
+        WebhookEvent,
+        verbose_name=_("evento de exemplo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A entrega mais recente em que apareceu."),
+    )
+
+    class Meta:
+        verbose_name = _("não reconhecido")
+        verbose_name_plural = _("não reconhecidos")
+        ordering = ["-last_seen", "family", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "kind", "name"], name="webhook_unrecognised_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.kind} {self.name}"

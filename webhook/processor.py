@@ -23,6 +23,7 @@ from django.utils import timezone
 from webhook import authentication, parsers
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
+from webhook.drift import drift_of
 from webhook.events import (
     ConnectionEvent,
     ContactEvent,
@@ -39,7 +40,7 @@ from webhook.events import (
 )
 from webhook.exceptions import WebhookError
 from webhook.models import Client, RealTimeStats, WebhookEvent
-from webhook.services import bulk, instance, messages
+from webhook.services import bulk, drift, instance, messages
 from webhook.services.bulk import MessageWork
 from webhook.services.stats import StatsAccumulator, realtime_row
 from webhook.validators import WebhookValidator
@@ -134,6 +135,7 @@ class WhatsAppWebhookProcessor:
             for o in outcomes:
                 o.elapsed_ms = elapsed
             self._touch_realtime(ready)
+            self._count_drift(outcomes)
             self._mark(outcomes)
         for outcome in outcomes:
             outcome.log()
@@ -145,6 +147,9 @@ class WhatsAppWebhookProcessor:
         try:
             if parsed is None:
                 parsed = outcome.parsed = self.parse(event)
+            if not parsed.events:  # nothing to apply, whoever it belongs to (see classify)
+                outcome.status, outcome.error = classify(parsed, has_client=False)
+                return outcome
             client = self._client_of(event, parsed)
         except WebhookError as exc:
             outcome.status, outcome.error = WebhookEvent.Status.FAILED, exc.message
@@ -270,6 +275,19 @@ class WhatsAppWebhookProcessor:
             RealTimeStats.objects.filter(pk=row.pk).update(
                 last_event_at=Greatest(F("last_event_at"), moment) if row.last_event_at else moment
             )
+
+    @staticmethod
+    def _count_drift(outcomes: list[_Outcome]) -> None:
+        """Count what the parsers did not recognise (``webhook.drift``), in the transaction
+        that marks the events: only on an event's first application (``attempts`` is still
+        0), so replays and ``webhook_reprocess`` never count a delivery twice."""
+        sightings = [
+            drift.Sighting(drift=item, event_id=o.event.pk, seen_at=o.event.received_at)
+            for o in outcomes
+            if o.parsed is not None and not o.event.attempts
+            for item in drift_of(o.parsed)
+        ]
+        drift.drift_record(sightings=sightings)
 
     @staticmethod
     def _mark(outcomes: list[_Outcome]) -> None:

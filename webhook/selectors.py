@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils.dateparse import parse_datetime
 
 from webhook import inbox, limits, spool
-from webhook.models import Client, Message, WebhookEvent
+from webhook.models import Client, Message, UnrecognisedItem, WebhookEvent
 from webhook.services.stats import realtime_refresh
 
 
@@ -140,6 +140,42 @@ def _media_summary() -> dict[str, Any]:
     }
 
 
+UNRECOGNISED_LISTED = 100  # rows of the detailed list, newest first
+
+
+def unrecognised_summary(*, detail: bool = False) -> dict[str, Any]:
+    """What the parsers did not recognise (``webhook.drift``): deliveries per family and kind
+    for everyone; each name with its counts, dates and sample event only with ``detail`` (the
+    names are whatever a sender wrote, the sample leads to a body)."""
+    totals = (
+        UnrecognisedItem.objects.values_list("family", "kind")
+        .annotate(n=Sum("count"))
+        .order_by("family", "kind")
+    )
+    by_family: dict[str, dict[str, int]] = {}
+    for family, kind, n in totals:
+        by_family.setdefault(family, {})[kind] = n
+    summary: dict[str, Any] = {
+        "total": sum(sum(kinds.values()) for kinds in by_family.values()),
+        "by_family": by_family,
+    }
+    if detail:
+        rows = UnrecognisedItem.objects.order_by("-last_seen", "family", "kind", "name")
+        summary["items"] = [
+            {
+                "family": row.family,
+                "kind": row.kind,
+                "name": row.name,
+                "count": row.count,
+                "first_seen": row.first_seen.isoformat().replace("+00:00", "Z"),
+                "last_seen": row.last_seen.isoformat().replace("+00:00", "Z"),
+                "sample_event_id": row.sample_event_id,
+            }
+            for row in rows[:UNRECOGNISED_LISTED]
+        ]
+    return summary
+
+
 def status_summary(*, detail: bool = False) -> dict[str, Any]:
     """Aggregate health: counts and states, never bodies, names of people or secrets.
 
@@ -182,6 +218,8 @@ def status_summary(*, detail: bool = False) -> dict[str, Any]:
         # How often a protective limit refused a request, over every server process.
         "limits_tripped": limits.trip_counts(),
         "media": _media_summary(),
+        # Message types, event kinds and expected fields the parsers did not recognise.
+        "unrecognised": unrecognised_summary(detail=detail),
     }
     if detail:
         summary["clients"] = per_client

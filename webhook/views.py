@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from webhook import ingest, sampling, selectors
 from webhook.conf import webhook_settings
 from webhook.front import read_bounded
-from webhook.models import Client, WebhookEvent
+from webhook.models import Client, UnrecognisedItem, WebhookEvent
 from webhook.sample import sample_payload
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,24 @@ class WebhookStatusView(View):
             by_status = [
                 (labels.get(k, k), n) for k, n in sorted(summary["events_by_status"].items())
             ]
-            return render(
-                request, "webhook/status.html", {"summary": summary, "by_status": by_status}
-            )
+            kinds = dict(UnrecognisedItem.Kind.choices)
+            drift = summary["unrecognised"]
+            unrecognised = [
+                (family, kinds.get(kind, kind), n)
+                for family, by_kind in drift["by_family"].items()
+                for kind, n in by_kind.items()
+            ]
+            items = [
+                {**item, "kind": kinds.get(item["kind"], item["kind"])}
+                for item in drift.get("items", [])
+            ]
+            context = {
+                "summary": summary,
+                "by_status": by_status,
+                "unrecognised": unrecognised,
+                "unrecognised_items": items if "items" in drift else None,
+            }
+            return render(request, "webhook/status.html", context)
         return JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
 
 

@@ -21,6 +21,7 @@ family's fixtures, ``test_other_families_are_not_*``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -36,6 +37,7 @@ from webhook.parsers import (
     wuzapi,
     zapi,
 )
+from webhook.parsers._common import collecting_missing
 
 PARSER_VERSION = "1"
 
@@ -85,7 +87,11 @@ def parse_as(
             event_type=_guess_event_type(payload) or path_event,
             ignored_reason="payload shape not recognised as any supported WhatsApp family",
         )
-    return module.parse(payload, path_event=path_event, context=context)
+    with collecting_missing() as missing:
+        result = module.parse(payload, path_event=path_event, context=context)
+    if missing:
+        result = replace(result, missing_fields=tuple(dict.fromkeys(missing)))
+    return result
 
 
 def client_key(payload: Any) -> str:

@@ -15,12 +15,30 @@ Everything here is pure: no Django, no settings, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from webhook.events import Contact, DeliveryStatus, Location, Media, MessageType
+from webhook.events import (
+    Contact,
+    DeliveryStatus,
+    EditEvent,
+    Event,
+    Location,
+    Media,
+    MessageEvent,
+    MessageType,
+)
 from webhook.exceptions import PayloadError
+
+T = TypeVar("T")
+
+# Names of expected fields not found while one payload is parsed (see ``expected``).
+_missing: ContextVar[list[str] | None] = ContextVar("webhook_parser_missing", default=None)
 
 # Anything after this is treated as absurd (and before 2009, when WhatsApp did not exist).
 _MIN_EPOCH = 1_230_768_000  # 2009-01-01
@@ -132,6 +150,78 @@ def require_str(mapping: dict[str, Any], key: str, *, where: str) -> str:
     if not value:
         raise PayloadError(f"missing or invalid '{where}'", field=where)
     return value
+
+
+def expected(value: T, where: str) -> T:
+    """Report ``where`` as an expected field not found when ``value`` is absent, empty or an
+    ``UNKNOWN`` enum member; returns ``value`` unchanged, so the parser's fallback stays.
+
+    For fields a parser can live without but should have (a message's time, an ack's value):
+    a gateway release that renames one shows up in the "não reconhecidos" counters
+    (``webhook.drift``) instead of silently becoming the time of receipt. Outside
+    ``collecting_missing`` (a parser called directly) nothing is recorded."""
+    missing = _missing.get()
+    if missing is not None and _absent(value):
+        missing.append(where)
+    return value
+
+
+def _absent(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    return isinstance(value, StrEnum) and value.name == "UNKNOWN"
+
+
+@contextmanager
+def collecting_missing() -> Iterator[list[str]]:
+    """Collect what ``expected`` reports while one payload is parsed (``parsers.parse_as``)."""
+    found: list[str] = []
+    token = _missing.set(found)
+    try:
+        yield found
+    finally:
+        _missing.reset(token)
+
+
+def edit_events(edit: EditEvent, **message: Any) -> list[Event]:
+    """What an edit becomes, in every family: when it says where the message is (its chat),
+    first the message as edited (``message`` holds its sender, direction and the like), then
+    the EditEvent.
+
+    The processor stores messages before it applies updates, so if the original never
+    arrived the message is created with the edited text (and the edit then changes nothing);
+    if it did, the message is a duplicate and the edit replaces its text, keeping the old one
+    in its history. An edit that names only its target (no chat) cannot create anything: it
+    is parked until the original arrives, as before. An original that arrives after the edit
+    completes the message the edit created (``services.bulk``): the rows end as in order."""
+    if not edit.chat_id:
+        return [edit]
+    fields: dict[str, Any] = {"type": MessageType.TEXT, **message, "from_edit": True}
+    created = MessageEvent(
+        client_key=edit.client_key,
+        timestamp=edit.timestamp,
+        raw=edit.raw,
+        message_id=edit.target_id,
+        chat_id=edit.chat_id,
+        text=edit.new_text,
+        **fields,
+    )
+    return [created, edit]
+
+
+# protocolMessage.type: enum names as protobuf toJSON writes them, numbers from raw builds.
+REVOKE_TYPES = frozenset({"REVOKE", "0"})
+EDIT_TYPES = frozenset({"MESSAGE_EDIT", "14"})
+
+
+def proto_edit(content: ProtoContent) -> tuple[str, str] | None:
+    """(target id, new text) when a parsed proto message is an edit (a MESSAGE_EDIT
+    protocolMessage, wrapped or not) that names its target, else ``None``."""
+    if content.type is not MessageType.SYSTEM or not content.protocol_target:
+        return None
+    if content.protocol_type.strip().upper() not in EDIT_TYPES:
+        return None
+    return content.protocol_target, content.edited_text
 
 
 def is_group_jid(jid: str) -> bool:

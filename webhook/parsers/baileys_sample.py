@@ -14,13 +14,23 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from webhook.events import DEFAULT_CONTEXT, MessageEvent, ParseContext, ParseResult, ReactionEvent
+from webhook.events import (
+    DEFAULT_CONTEXT,
+    EditEvent,
+    MessageEvent,
+    ParseContext,
+    ParseResult,
+    ReactionEvent,
+)
 from webhook.parsers._common import (
     as_bool,
+    edit_events,
     epoch_to_utc,
+    expected,
     is_group_jid,
     obj,
     parse_proto,
+    proto_edit,
     require_str,
     text,
 )
@@ -66,7 +76,7 @@ def parse(
     if not content.kind and obj(payload.get("msgContent")):
         content = parse_proto(payload.get("msgContent"))
     client = client_key(payload)
-    timestamp = epoch_to_utc(payload.get("messageTimestamp"))
+    timestamp = expected(epoch_to_utc(payload.get("messageTimestamp")), "messageTimestamp")
     sender = "" if from_me else (participant if is_group else chat_id)
     if content.reaction_target:
         event = ReactionEvent(
@@ -80,6 +90,28 @@ def parse(
             raw=payload,
         )
         return ParseResult(family=FAMILY, event_type="reaction", client_key=client, events=(event,))
+    name = "" if from_me else text(payload.get("pushName"))
+    edited = proto_edit(content)
+    if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
+        edit = EditEvent(
+            client_key=client,
+            timestamp=timestamp,
+            target_id=edited[0],
+            new_text=edited[1],
+            chat_id=chat_id,
+            raw=payload,
+        )
+        events = edit_events(
+            edit,
+            chat_name="" if is_group else name,
+            is_group=is_group,
+            sender_id=sender,
+            sender_name=name,
+            from_me=from_me,
+        )
+        return ParseResult(
+            family=FAMILY, event_type="edit", client_key=client, events=tuple(events)
+        )
     event = MessageEvent(
         client_key=client,
         timestamp=timestamp,

@@ -41,9 +41,13 @@ from webhook.events import (
 )
 from webhook.exceptions import PayloadError
 from webhook.parsers._common import (
+    EDIT_TYPES,
+    REVOKE_TYPES,
     ProtoContent,
     as_bool,
+    edit_events,
     epoch_to_utc,
+    expected,
     is_group_jid,
     iso_to_utc,
     obj,
@@ -141,10 +145,6 @@ CONNECTION_STATES: dict[str, ConnectionState] = {
     "refused": ConnectionState.CLOSED,  # QR code limit reached: the session was given up
 }
 
-# protocolMessage.type: enum names as protobuf toJSON writes them, numbers from raw builds.
-REVOKE_TYPES = frozenset({"REVOKE", "0"})
-EDIT_TYPES = frozenset({"MESSAGE_EDIT", "14"})
-
 
 def matches(payload: dict[str, Any]) -> bool:
     return (
@@ -209,6 +209,7 @@ def parse(
         client_key=client,
         events=tuple(events),
         ignored_reason="" if events else f"{event_type}: {reason}",
+        kind_known=True,
     )
 
 
@@ -231,7 +232,7 @@ def _meta(delivery: _Delivery, timestamp: datetime | None, raw: Any) -> dict[str
 
 def _status(value: Any) -> DeliveryStatus | None:
     name = text(value).strip().upper()
-    return STATUSES.get(name, DeliveryStatus.UNKNOWN) if name else None
+    return expected(STATUSES.get(name, DeliveryStatus.UNKNOWN), "data.status") if name else None
 
 
 def _alt(primary: str, *candidates: Any) -> str:
@@ -260,12 +261,16 @@ class _Head:
 
 
 def _messages(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    events = [_message_item(item, delivery) for item in _items(data)]
-    return [e for e in events if e is not None], "no message to apply in data"
+    events = [event for item in _items(data) for event in _message_item(item, delivery)]
+    return events, "no message to apply in data"
 
 
 def _head(data: EvolutionMessage, delivery: _Delivery) -> _Head:
-    key: EvolutionKey = obj(data.get("key"))  # type: ignore[assignment]
+    timestamp = expected(epoch_to_utc(data.get("messageTimestamp")), "data.messageTimestamp")
+    return _head_of_key(obj(data.get("key")), delivery, timestamp or delivery.time)
+
+
+def _head_of_key(key: EvolutionKey, delivery: _Delivery, timestamp: datetime | None) -> _Head:
     message_id = require_str(key, "id", where="data.key.id")
     chat_id = require_str(key, "remoteJid", where="data.key.remoteJid")
     from_me = as_bool(key.get("fromMe"))
@@ -284,18 +289,18 @@ def _head(data: EvolutionMessage, delivery: _Delivery) -> _Head:
         from_me=from_me,
         sender_id=sender,
         sender_alt=sender_alt,
-        timestamp=epoch_to_utc(data.get("messageTimestamp")) or delivery.time,
+        timestamp=timestamp,
     )
 
 
-def _message_item(data: EvolutionMessage, delivery: _Delivery) -> Event | None:
+def _message_item(data: EvolutionMessage, delivery: _Delivery) -> list[Event]:
     head = _head(data, delivery)
     content = parse_proto(data.get("message"), context_info=data.get("contextInfo"))
     if content.type is MessageType.REACTION:
         if not content.reaction_target:
             where = "data.message.reactionMessage.key.id"
             raise PayloadError(f"missing or invalid '{where}'", field=where)
-        return ReactionEvent(
+        reaction = ReactionEvent(
             **_meta(delivery, head.timestamp, data),
             target_id=content.reaction_target,
             emoji=content.reaction_emoji,  # "" = the reaction was removed
@@ -303,10 +308,12 @@ def _message_item(data: EvolutionMessage, delivery: _Delivery) -> Event | None:
             sender_id=head.sender_id,
             from_me=head.from_me,
         )
+        return [reaction]
     if content.type is MessageType.SYSTEM:  # protocolMessage: edit, revoke or housekeeping
         proto = obj(unwrap_proto(data.get("message")).get("protocolMessage"))
-        return _protocol_event(proto, head.chat_id, head.timestamp, delivery)
-    return _message_event(data, head, content, delivery)
+        push_name = "" if head.from_me else text(data.get("pushName"))
+        return _protocol_events(proto, head.chat_id, head.timestamp, delivery, head, push_name)
+    return [_message_event(data, head, content, delivery)]
 
 
 def _message_event(
@@ -345,22 +352,51 @@ def _message_event(
     )
 
 
-def _protocol_event(
-    proto: EvolutionProtocol, chat_id: str, timestamp: datetime | None, delivery: _Delivery
-) -> Event | None:
-    """A protocolMessage: REVOKE -> DeleteEvent, MESSAGE_EDIT -> EditEvent, others -> None."""
+def _protocol_events(
+    proto: EvolutionProtocol,
+    chat_id: str,
+    timestamp: datetime | None,
+    delivery: _Delivery,
+    head: _Head | None = None,
+    push_name: str = "",
+) -> list[Event]:
+    """A protocolMessage: REVOKE -> DeleteEvent; MESSAGE_EDIT -> the edited message and its
+    EditEvent (``_common.edit_events``); others -> nothing. The sender is the upsert's
+    (``head``), else read from the protocolMessage's key, which is the original's."""
     kind = text(proto.get("type")).strip().upper()
-    key = obj(proto.get("key"))
+    key: EvolutionKey = obj(proto.get("key"))  # type: ignore[assignment]
     is_edit = kind in EDIT_TYPES or (not kind and isinstance(proto.get("editedMessage"), dict))
     if kind not in REVOKE_TYPES and not is_edit:
-        return None
+        return []
     target = require_str(key, "id", where="protocolMessage.key.id")
     chat = chat_id or text(key.get("remoteJid")).strip()
     if not is_edit:
-        return DeleteEvent(**_meta(delivery, timestamp, proto), target_id=target, chat_id=chat)
-    new_text = parse_proto(proto.get("editedMessage")).text  # text, or a media caption
-    return EditEvent(
-        **_meta(delivery, timestamp, proto), target_id=target, new_text=new_text, chat_id=chat
+        return [DeleteEvent(**_meta(delivery, timestamp, proto), target_id=target, chat_id=chat)]
+    content = parse_proto(proto.get("editedMessage"))  # text, or a media caption
+    edit = EditEvent(
+        **_meta(delivery, timestamp, proto), target_id=target, new_text=content.text, chat_id=chat
+    )
+    if not chat:
+        return [edit]
+    if head is None:
+        head = _head_of_key({**key, "remoteJid": chat}, delivery, timestamp)
+    return _edit_events(edit, head, content.type, push_name)
+
+
+def _edit_events(
+    edit: EditEvent, head: _Head, msg_type: MessageType, push_name: str = ""
+) -> list[Event]:
+    is_group = is_group_jid(head.chat_id)
+    return edit_events(
+        edit,
+        chat_name="" if is_group else push_name,
+        chat_alt_id=head.chat_alt,
+        is_group=is_group,
+        sender_id=head.sender_id,
+        sender_name=push_name,
+        sender_alt_id=head.sender_alt,
+        from_me=head.from_me,
+        type=msg_type if msg_type is not MessageType.UNSUPPORTED else MessageType.TEXT,
     )
 
 
@@ -414,21 +450,27 @@ def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
         chat_id = text(key.get("remoteJid")).strip()
         if "type" in item or "editedMessage" in item or not obj(item.get("message")):
             proto: EvolutionProtocol = item  # type: ignore[assignment]
-            timestamp = epoch_to_utc(proto.get("timestampMs")) or delivery.time
-            event = _protocol_event(proto, chat_id, timestamp, delivery)
-            events.extend([event] if event is not None else [])
+            timestamp = (
+                expected(epoch_to_utc(proto.get("timestampMs")), "data.timestampMs")
+                or delivery.time
+            )
+            events.extend(_protocol_events(proto, chat_id, timestamp, delivery))
             continue
         # Evolution's non-Baileys channels send the edited message itself: {key, message, ...}.
-        events.append(
-            EditEvent(
-                **_meta(
-                    delivery, epoch_to_utc(item.get("messageTimestamp")) or delivery.time, item
-                ),
-                target_id=require_str(key, "id", where="data.key.id"),
-                new_text=parse_proto(item.get("message")).text,
-                chat_id=chat_id,
-            )
+        content = parse_proto(item.get("message"))
+        timestamp = epoch_to_utc(item.get("messageTimestamp")) or delivery.time
+        edit = EditEvent(
+            **_meta(delivery, timestamp, item),
+            target_id=require_str(key, "id", where="data.key.id"),
+            new_text=content.text,
+            chat_id=chat_id,
         )
+        if not chat_id:
+            events.append(edit)
+            continue
+        head = _head_of_key(key, delivery, timestamp)
+        push_name = "" if head.from_me else text(item.get("pushName"))
+        events.extend(_edit_events(edit, head, content.type, push_name))
     return events, "no edit or revoke in data"
 
 

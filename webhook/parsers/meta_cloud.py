@@ -45,6 +45,7 @@ from webhook.parsers._common import (
     as_bool,
     as_float,
     epoch_to_utc,
+    expected,
     obj,
     require_str,
     seq,
@@ -183,9 +184,11 @@ def parse(
     events: list[Event] = []
     kinds: list[str] = []
     reasons: list[str] = []
+    unhandled = False
     for change in _changes(payload):
         name = text(change.get("field"))
         if name not in _MESSAGE_FIELDS:
+            unhandled = True
             kinds.append(name)
             reasons.append(f"field {name!r} is not handled")
             continue
@@ -203,6 +206,7 @@ def parse(
         client_key=client_key(payload),
         events=tuple(events),
         ignored_reason="" if events else "; ".join(reasons),
+        kind_known=bool(kinds) and not unhandled,
     )
 
 
@@ -244,7 +248,7 @@ def _message(raw: RawMessage, envelope: _Envelope, *, from_me: bool) -> Event:
     else:
         chat_id = sender_id = require_str(raw, "from", where=f"{where}.from")  # type: ignore[arg-type]
     kind = text(raw.get("type"))
-    timestamp = epoch_to_utc(raw.get("timestamp"))
+    timestamp = expected(epoch_to_utc(raw.get("timestamp")), f"{where}.timestamp")
     if kind == "reaction":
         reaction = obj(raw.get("reaction"))
         return ReactionEvent(
@@ -338,9 +342,12 @@ def _status(raw: RawStatus, envelope: _Envelope) -> StatusEvent:
     errors = seq(raw.get("errors"))
     return StatusEvent(
         client_key=envelope.client,
-        timestamp=epoch_to_utc(raw.get("timestamp")),
+        timestamp=expected(epoch_to_utc(raw.get("timestamp")), "statuses[].timestamp"),
         message_id=require_str(raw, "id", where="statuses[].id"),  # type: ignore[arg-type]
-        status=_STATUSES.get(text(raw.get("status")).strip().lower(), DeliveryStatus.UNKNOWN),
+        status=expected(
+            _STATUSES.get(text(raw.get("status")).strip().lower(), DeliveryStatus.UNKNOWN),
+            "statuses[].status",
+        ),
         chat_id=recipient,
         recipient_id=text(raw.get("recipient_participant_id")) or recipient,
         error=_error_text(obj(errors[0])) if errors else "",

@@ -47,6 +47,7 @@ from webhook.parsers._common import (
     as_bool,
     as_float,
     epoch_to_utc,
+    expected,
     is_group_jid,
     obj,
     parse_vcard,
@@ -182,7 +183,7 @@ def _message(d: dict[str, Any], client: str, event_type: str) -> list[Event]:
     if not chat_id:
         where = "data.to" if from_me else "data.from"
         raise PayloadError(f"missing or invalid '{where}'", field=where)
-    when = epoch_to_utc(d.get("time"))
+    when = expected(epoch_to_utc(d.get("time")), "data.time")
     if text(d.get("type")).strip() == "revoked":  # the placeholder keeps the original's id
         return [
             DeleteEvent(
@@ -216,7 +217,7 @@ def _message(d: dict[str, Any], client: str, event_type: str) -> list[Event]:
 
 
 def _status(d: dict[str, Any], client: str) -> list[Event]:
-    status = _ack(d.get("ack")) or DeliveryStatus.UNKNOWN
+    status = expected(_ack(d.get("ack")) or DeliveryStatus.UNKNOWN, "data.ack")
     chat_id = _chat(d)
     event = StatusEvent(
         client_key=client,

@@ -57,7 +57,9 @@ from webhook.parsers._common import (
     as_bool,
     as_float,
     as_int,
+    edit_events,
     epoch_to_utc,
+    expected,
     is_group_jid,
     is_serialized_id,
     obj,
@@ -273,6 +275,7 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
     name = d.me_name if from_me else text(data.get("notifyName")) or text(data.get("pushName"))
     alt = text(key.get("remoteJidAlt")) or text(key.get("senderPn"))
     sender_alt = text(key.get("participantAlt")) or text(key.get("participantPn"))
+    expected(epoch_to_utc(p.get("timestamp")), "payload.timestamp")
     event = MessageEvent(
         **d.base(p, p.get("timestamp")),
         message_id=message_id,
@@ -295,7 +298,7 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
 
 def _ack(p: dict[str, Any], d: _Delivery) -> list[Event]:
     """{id, from, to, participant, fromMe, ack, ackName}: no ack time, the envelope's stands in."""
-    status = _status(p) or DeliveryStatus.UNKNOWN
+    status = expected(_status(p) or DeliveryStatus.UNKNOWN, "payload.ack")
     chat_id = _chat(p)
     recipient = (text(p.get("participant")) or chat_id) if as_bool(p.get("fromMe")) else ""
     event = StatusEvent(
@@ -338,17 +341,34 @@ def _revoked(p: dict[str, Any], d: _Delivery) -> list[Event]:
 
 
 def _edited(p: dict[str, Any], d: _Delivery) -> list[Event]:
-    """A message-like payload: the new ``body`` plus the edited ``editedMessageId`` (bare)."""
+    """A message-like payload: the new ``body`` plus the edited ``editedMessageId`` (bare).
+
+    With its chat (``from``/``to``) it also carries the message as edited, created if the
+    original never arrived (``_common.edit_events``); the forks' ``{id, newBody, prevBody}``
+    names no chat and is parked until the original arrives."""
     target = require_str(p, "editedMessageId", where="payload.editedMessageId")
     if not _is_serialized(target):
         target = _rebuild(text(p.get("id")), target) or target
+    chat_id = _chat(p)
     event = EditEvent(
         **d.base(p, p.get("timestamp")),
         target_id=target,
         new_text=text(p.get("body")) or text(p.get("newBody")),  # newBody: WAHA-based forks
-        chat_id=_chat(p),
+        chat_id=chat_id,
     )
-    return [event]
+    from_me = as_bool(p.get("fromMe"))
+    data = obj(p.get("_data"))
+    name = d.me_name if from_me else text(data.get("notifyName")) or text(data.get("pushName"))
+    is_group = is_group_jid(chat_id)
+    return edit_events(
+        event,
+        chat_name="" if is_group or from_me else name,
+        is_group=is_group,
+        sender_id=_author(p, chat_id, d),
+        sender_name=name,
+        from_me=from_me,
+        extra={"engine": d.engine, "source": text(p.get("source"))},
+    )
 
 
 def _session_status(p: dict[str, Any], d: _Delivery) -> list[Event]:
@@ -403,4 +423,5 @@ def parse(
         client_key=delivery.client,
         events=tuple(events),
         ignored_reason=reason,
+        kind_known=handler is not None,
     )

@@ -31,6 +31,7 @@ from webhook.events import (
     ConnectionEvent,
     ConnectionState,
     DeliveryStatus,
+    EditEvent,
     Event,
     MessageEvent,
     ParseContext,
@@ -42,9 +43,12 @@ from webhook.events import (
 )
 from webhook.parsers._common import (
     as_bool,
+    edit_events,
     epoch_to_utc,
+    expected,
     obj,
     parse_proto,
+    proto_edit,
     require_str,
     seq,
     text,
@@ -136,6 +140,7 @@ def parse(
         client_key=client,
         events=tuple(events),
         ignored_reason="" if events else f"W-API event '{event}' carried nothing to apply",
+        kind_known=True,
     )
 
 
@@ -147,7 +152,7 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     from_me = as_bool(payload.get("fromMe")) or event == "webhookDelivery"
     is_group = as_bool(payload.get("isGroup")) or chat_id.endswith("@g.us")
     content = parse_proto(payload.get("msgContent"))
-    timestamp = epoch_to_utc(payload.get("moment"))
+    timestamp = expected(epoch_to_utc(payload.get("moment")), "moment")
     sender_id = text(sender.get("id")) or _default_sender(payload, chat_id, from_me, is_group)
     if content.reaction_target:
         return [
@@ -163,6 +168,25 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             )
         ]
     name = text(sender.get("pushName")) or text(sender.get("verifiedBizName"))
+    edited = proto_edit(content)
+    if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
+        edit = EditEvent(
+            client_key=client,
+            timestamp=timestamp,
+            target_id=edited[0],
+            new_text=edited[1],
+            chat_id=chat_id,
+            raw=payload,
+        )
+        return edit_events(
+            edit,
+            chat_name="" if (is_group or from_me) else name,
+            is_group=is_group,
+            sender_id=sender_id,
+            sender_name="" if from_me else name,
+            from_me=from_me,
+            status=DeliveryStatus.SENT if from_me else None,
+        )
     return [
         MessageEvent(
             client_key=client,
@@ -199,7 +223,9 @@ def _status(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     ids = [text(i) for i in seq(payload.get("ids")) if text(i)]
     if not ids:
         ids = [require_str(payload, "messageId", where="messageId")]
-    status = STATUSES.get(text(payload.get("status")).upper(), DeliveryStatus.UNKNOWN)
+    status = expected(
+        STATUSES.get(text(payload.get("status")).upper(), DeliveryStatus.UNKNOWN), "status"
+    )
     chat_id = text(obj(payload.get("chat")).get("id")) or text(payload.get("phone"))
     timestamp = epoch_to_utc(payload.get("moment"))
     return [

@@ -56,6 +56,7 @@ from webhook.parsers._common import (
     as_float,
     as_int,
     epoch_to_utc,
+    expected,
     is_group_jid,
     is_serialized_id,
     obj,
@@ -217,7 +218,7 @@ def _message(p: dict[str, Any], client: str) -> list[Event]:
     own_id = serialized(p.get("from")) if from_me else serialized(p.get("to"))
     event = MessageEvent(
         client_key=client,
-        timestamp=epoch_to_utc(p.get("t")) or epoch_to_utc(p.get("timestamp")),
+        timestamp=expected(epoch_to_utc(p.get("t")) or epoch_to_utc(p.get("timestamp")), "t"),
         raw=p,
         message_id=message_id,
         chat_id=chat_id,
@@ -241,7 +242,7 @@ def _ack(p: dict[str, Any], client: str) -> list[Event]:
     message_id = serialized(p.get("id")).strip()
     if not message_id:
         raise PayloadError("missing or invalid 'id._serialized'", field="id._serialized")
-    status = webjs_ack(p.get("ack")) or DeliveryStatus.UNKNOWN
+    status = expected(webjs_ack(p.get("ack")) or DeliveryStatus.UNKNOWN, "ack")
     from_me = as_bool(key.get("fromMe")) if key else as_bool(p.get("fromMe"))
     chat_id = serialized(key.get("remote")) or _chat({**p, "fromMe": from_me})
     event = StatusEvent(

@@ -59,8 +59,12 @@ from webhook.events import (
 )
 from webhook.exceptions import PayloadError
 from webhook.parsers._common import (
+    EDIT_TYPES,
+    REVOKE_TYPES,
     ProtoContent,
     as_bool,
+    edit_events,
+    expected,
     is_group_jid,
     iso_to_utc,
     obj,
@@ -126,8 +130,6 @@ RECEIPT_STATES: dict[str, DeliveryStatus] = {
     "played": DeliveryStatus.PLAYED,
 }
 PRESENCES = {"online": "available", "offline": "unavailable"}
-REVOKE_TYPES = frozenset({"REVOKE", "0"})
-EDIT_TYPES = frozenset({"MESSAGE_EDIT", "14"})
 
 
 def matches(payload: dict[str, Any]) -> bool:
@@ -206,7 +208,7 @@ def _message(d: _Delivery) -> list[Event]:
     from_me = as_bool(info.get("IsFromMe"))
     is_group = as_bool(info.get("IsGroup")) or is_group_jid(chat_id)
     sender = text(info.get("Sender")) or ("" if is_group else chat_id)
-    when = iso_to_utc(info.get("Timestamp"))
+    when = expected(iso_to_utc(info.get("Timestamp")), "event.Info.Timestamp")
     message = whatsmeow_message(d.event.get("Message"))
     content = parse_proto(message)
     common = {"chat_id": chat_id, "from_me": from_me}
@@ -267,24 +269,18 @@ def _protocol(
     if not is_edit:
         return [DeleteEvent(**d.base(d.event, when), target_id=target, chat_id=chat_id)]
     edited = parse_proto(proto.get("editedMessage"))
-    original = MessageEvent(  # created with the edited text when the original never arrived
-        **d.base(d.event, when),
-        message_id=target,
-        type=edited.type if edited.kind else MessageType.TEXT,
-        text=edited.text,
-        subtype=edited.kind,
-        **fields,
-    )
     edit = EditEvent(
         **d.base(d.event, when), target_id=target, new_text=edited.text, chat_id=chat_id
     )
-    return [original, edit]
+    message = {name: value for name, value in fields.items() if name != "chat_id"}
+    kind = {"type": edited.type, "subtype": edited.kind} if edited.kind else {}
+    return edit_events(edit, **kind, **message)
 
 
 def _receipt(d: _Delivery) -> list[Event]:
     """{Chat, Sender (the reader), IsFromMe, MessageIDs[], Timestamp, Type} + state."""
     state = text(d.payload.get("state")).strip()
-    status = RECEIPT_STATES.get(state.lower(), DeliveryStatus.UNKNOWN)
+    status = expected(RECEIPT_STATES.get(state.lower(), DeliveryStatus.UNKNOWN), "state")
     chat_id = text(d.event.get("Chat"))
     own_read = state.lower() == "readself" or as_bool(d.event.get("IsFromMe"))
     recipient = "" if own_read else text(d.event.get("Sender")) or chat_id

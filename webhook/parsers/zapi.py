@@ -16,7 +16,7 @@ Decisions where the vendor's docs are silent (each one pinned by a test):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from webhook.events import (
@@ -43,6 +43,7 @@ from webhook.parsers._common import (
     as_float,
     as_int,
     epoch_to_utc,
+    expected,
     obj,
     require_str,
     seq,
@@ -188,9 +189,9 @@ def _received(payload: dict[str, Any], client: str) -> list[Event]:
         # An edit carries the whole message: if the original never arrived, the message is
         # created with the edited text (the MessageEvent); if it did, the edit replaces its
         # text and keeps the old one in the history (the EditEvent; the message is then a
-        # duplicate).
+        # duplicate). An original arriving later completes it (``_common.edit_events``).
         edit = EditEvent(**base, target_id=message_id, new_text=content.text, chat_id=chat_id)
-        return [message, edit]
+        return [replace(message, from_edit=True), edit]
     return [message]
 
 
@@ -204,6 +205,7 @@ def _message(
     contact_lid = text(payload.get("senderLid"))
     sender_alt = text(payload.get("participantLid")) if is_group else contact_lid
     extra = {key: payload[key] for key in _EXTRA_KEYS if payload.get(key) is not None}
+    expected(epoch_to_utc(payload.get("momment")), "momment")
     return MessageEvent(
         **_common(payload, client),
         message_id=message_id,
@@ -352,7 +354,7 @@ def _message_status(payload: dict[str, Any], client: str) -> list[Event]:
         StatusEvent(
             **_common(payload, client),
             message_id=message_id,
-            status=STATUSES.get(raw_status, DeliveryStatus.UNKNOWN),
+            status=expected(STATUSES.get(raw_status, DeliveryStatus.UNKNOWN), "status"),
             chat_id=chat_id,
             recipient_id="" if raw_status == "READ_BY_ME" else chat_id,
         )

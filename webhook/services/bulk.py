@@ -54,11 +54,20 @@ def _client_messages_apply(
     senders = _senders_resolve(client_id, works)
     first_of: dict[str, MessageWork] = {}
     for work in works:  # the first delivery of an id within the batch wins; the rest are duplicates
-        first_of.setdefault(work.event.message_id[:255], work)
-    existing = set(
+        first = first_of.setdefault(work.event.message_id[:255], work)
+        if first.event.from_edit and not work.event.from_edit:  # the original beats its edit
+            first_of[work.event.message_id[:255]] = work
+    existing = dict(
         Message.objects.filter(client_id=client_id, external_id__in=list(first_of)).values_list(
-            "external_id", flat=True
+            "external_id", "created_by_edit"
         )
+    )
+    created = _originals_apply(
+        client_id,
+        [w for i, w in first_of.items() if existing.get(i) and not w.event.from_edit],
+        chats,
+        senders,
+        stats,
     )
     rows = [
         Message(
@@ -76,7 +85,7 @@ def _client_messages_apply(
         if external_id not in existing
     ]
     if not rows:
-        return set()
+        return created
     insert_ignoring_conflicts(Message, rows)
     stored = {
         external_id: (pk, event_id)
@@ -84,7 +93,6 @@ def _client_messages_apply(
             client_id=client_id, external_id__in=[r.external_id for r in rows]
         ).values_list("external_id", "pk", "webhook_event_id")
     }
-    created: set[int] = set()
     new_messages = []
     for row in rows:
         pk, event_id = stored.get(row.external_id, (None, None))
@@ -106,6 +114,52 @@ def _client_messages_apply(
     )
     _pending_for(client_id, new_messages)
     return created
+
+
+def _originals_apply(
+    client_id: int,
+    works: list[MessageWork],
+    chats: dict[str, Chat],
+    senders: dict[str, Sender],
+    stats: StatsAccumulator,
+) -> set[int]:
+    """Originals of messages their edit created (``_common.edit_events``): each completes its
+    row (``messages.original_merge``); the hours and the chat it moved are recounted."""
+    if not works:
+        return set()
+    rows = {
+        m.external_id: m
+        for m in Message.objects.select_for_update().filter(
+            client_id=client_id,
+            external_id__in=[w.event.message_id[:255] for w in works],
+            created_by_edit=True,
+        )
+    }
+    completed: set[int] = set()
+    for work in works:
+        row = rows.get(work.event.message_id[:255])
+        if row is None:  # completed meanwhile by another applier
+            continue
+        fields = messages.message_fields(
+            client_id=client_id,
+            event=work.event,
+            family=work.family,
+            received_at=work.received_at,
+            chat=chats[work.event.chat_id[:255]],
+            sender=senders.get(work.event.sender_id[:255]) if work.event.sender_id else None,
+            webhook_event_id=work.webhook_event_id,
+        )
+        update = messages.original_merge(row=row, fields=fields)
+        Message.objects.filter(pk=row.pk).update(**update)
+        stats.recount(
+            client_id=client_id, chat_id=row.chat_id, moments=[row.timestamp, fields["timestamp"]]
+        )
+        if work.event.media is not None:
+            for name, value in update.items():
+                setattr(row, name, value)
+            media_rows_create(items=[(row, work.event, work.family)])
+        completed.add(work.index)
+    return completed
 
 
 def _pending_for(client_id: int, new_messages: list[Message]) -> None:

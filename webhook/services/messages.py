@@ -208,6 +208,7 @@ def message_fields(
         "forwarded": event.forwarded,
         "status": status if not status or status in _MESSAGE_STATUSES else Message.Status.UNKNOWN,
         "webhook_event_id": webhook_event_id,
+        "created_by_edit": event.from_edit,
         **_media_fields(event),
         **_location_fields(event),
     }
@@ -215,6 +216,30 @@ def message_fields(
         for step in IMPLIED_STEPS[status]:
             fields[STEP_FIELDS[step]] = timestamp
     return fields
+
+
+# What an original keeps of the row its edit created: who and where, and the edited text.
+_KEPT_BY_ORIGINAL = frozenset({"client_id", "external_id", "chat", "text", "status"})
+
+
+def original_merge(*, row: Message, fields: dict[str, Any]) -> dict[str, Any]:
+    """The update that completes a message an edit created (``created_by_edit``) with its
+    original's row ``fields`` (``message_fields``): the rows end as if the original had come
+    first. The original's text goes first in the history, replaced at the edit's time (the
+    row's time until now); the status is the furthest of both; each step its earliest time."""
+    update = {k: v for k, v in fields.items() if k not in _KEPT_BY_ORIGINAL}
+    history = list(row.edit_history or [])
+    first_text = history[0]["text"] if history else row.text
+    if fields["text"] != first_text:
+        history.insert(0, {"text": fields["text"], "replaced_at": _iso(row.timestamp)})
+    update["edit_history"] = history
+    update["created_by_edit"] = False
+    if fields["status"] and status_advances(row.status, fields["status"]):
+        update["status"] = fields["status"]
+    for field in STEP_FIELDS.values():
+        mine, theirs = getattr(row, field), fields.get(field)
+        update[field] = min(filter(None, (mine, theirs)), default=None)
+    return update
 
 
 def message_upsert(

@@ -63,16 +63,25 @@ class StatsAccumulator:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.recounts: dict[tuple[int, int], set[datetime]] = {}  # (client, chat) -> hours
 
     def add_message(self, message: Message) -> None:
         self.messages.append(message)
 
+    def recount(self, *, client_id: int, chat_id: int, moments: list[datetime]) -> None:
+        """After the increments, recompute these hours and this chat from the rows: for a row
+        whose time or type changed (a message created by an edit, completed by its original)."""
+        periods = self.recounts.setdefault((client_id, chat_id), set())
+        periods.update(period_of(moment) for moment in moments)
+
     def flush(self) -> None:
-        if not self.messages:
-            return
-        self._flush_buckets()
-        self._flush_chats()
-        self.messages = []
+        if self.messages:
+            self._flush_buckets()
+            self._flush_chats()
+            self.messages = []
+        for (client_id, chat_id), periods in sorted(self.recounts.items()):
+            _recount(client_id, chat_id, periods)
+        self.recounts = {}
 
     def _flush_buckets(self) -> None:
         counts: dict[tuple[int, datetime], dict[str, int]] = {}
@@ -244,21 +253,66 @@ def realtime_refresh(*, client: Client, now: datetime | None = None) -> RealTime
     return row
 
 
+def _bucket_counts(rows) -> dict[datetime, dict[str, int]]:
+    """MessageStats columns per hour of ``values_list`` rows (timestamp, from_me, type, steps)."""
+    buckets: dict[datetime, dict[str, int]] = {}
+    for moment, from_me, msg_type, delivered, read, failed in rows:
+        counts = buckets.setdefault(period_of(moment), {})
+        for column in ("total", "sent" if from_me else "received", _type_column(msg_type)):
+            counts[column] = counts.get(column, 0) + 1
+        for column, value in (("delivered", delivered), ("read", read), ("failed", failed)):
+            if value is not None:
+                counts[column] = counts.get(column, 0) + 1
+    return buckets
+
+
+_COUNTED_COLUMNS = ("timestamp", "from_me", "type", "delivered_at", "read_at", "failed_at")
+_BUCKET_COLUMNS = tuple(
+    f.name
+    for f in MessageStats._meta.concrete_fields
+    if f.name not in ("id", "client", "period_start")
+)
+
+
+def _recount(client_id: int, chat_id: int, periods: set[datetime]) -> None:
+    """Hours of a client and one chat's counters, recomputed from the rows (as the rebuild)."""
+    for period in sorted(periods):
+        rows = Message.objects.filter(
+            client_id=client_id, timestamp__gte=period, timestamp__lt=period + timedelta(hours=1)
+        ).values_list(*_COUNTED_COLUMNS)
+        counts = _bucket_counts(rows).get(period, {})
+        if not counts:  # the rebuild keeps no empty hours
+            MessageStats.objects.filter(client_id=client_id, period_start=period).delete()
+            continue
+        MessageStats.objects.filter(pk=_bucket(client_id, period)).update(
+            **{column: counts.get(column, 0) for column in _BUCKET_COLUMNS}
+        )
+    chat = Chat.objects.select_for_update().get(pk=chat_id)
+    messages = Message.objects.filter(chat=chat)
+    newest = messages.order_by("-timestamp", "-pk").values_list("timestamp", "from_me").first()
+    chat.message_count = messages.count()
+    chat.last_message_at, chat.last_message_from_me = newest or (None, False)
+    chat.save(update_fields=["message_count", "last_message_at", "last_message_from_me"])
+    agg = messages.aggregate(
+        total=Count("pk"),
+        received=Count("pk", filter=Q(from_me=False)),
+        sent=Count("pk", filter=Q(from_me=True)),
+    )
+    first = messages.order_by("timestamp", "pk").values_list("timestamp", flat=True).first()
+    ContactStats.objects.filter(chat=chat).update(
+        **agg,
+        first_message_at=first,
+        last_message_at=newest[0] if newest else None,
+        **responses_from_rows(chat),
+    )
+
+
 def stats_rebuild(*, client: Client) -> None:
     """Recompute every statistic of a client from its Message rows."""
     with transaction.atomic():
         MessageStats.objects.filter(client=client).delete()
-        buckets: dict[datetime, dict[str, int]] = {}
-        rows = Message.objects.filter(client=client).values_list(
-            "timestamp", "from_me", "type", "delivered_at", "read_at", "failed_at"
-        )
-        for moment, from_me, msg_type, delivered, read, failed in rows.iterator():
-            counts = buckets.setdefault(period_of(moment), {})
-            for column in ("total", "sent" if from_me else "received", _type_column(msg_type)):
-                counts[column] = counts.get(column, 0) + 1
-            for column, value in (("delivered", delivered), ("read", read), ("failed", failed)):
-                if value is not None:
-                    counts[column] = counts.get(column, 0) + 1
+        rows = Message.objects.filter(client=client).values_list(*_COUNTED_COLUMNS)
+        buckets = _bucket_counts(rows.iterator())
         MessageStats.objects.bulk_create(
             MessageStats(client=client, period_start=period, **counts)
             for period, counts in buckets.items()

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.db.models import Q
 
+from webhook import parsers
 from webhook.models import (
     Chat,
     ContactStats,
@@ -2828,7 +2829,8 @@ PARKED_CASES = [
         "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYFDNFQjBBMUIyQzNENEU1RjYwNzE5AA==",
         {"reaction"},
     ),
-    ("evolution", ["text"], ["edited"], "3EB0C7D2A91F4E6B8D21", {"edit"}),
+    # Edits that say their chat create their message instead (issue 13, defect 2): see
+    # test_edit_paths.py; an edit without its chat is still parked there.
     ("evolution", ["image"], ["delete_revoke"], "3EB0D4E5F6A7B8C9D0E1", {"delete"}),
     (
         "evolution",
@@ -2843,13 +2845,6 @@ PARKED_CASES = [
         ["reaction", "ack_read", "ack_device"],
         "true_5511987654321@c.us_3EB0A1B2C3D4E5F60701",
         {"status", "reaction"},
-    ),
-    (
-        "waha",
-        ["message_text"],
-        ["edited"],
-        "false_5511987654321@c.us_3A1B2C3D4E5F60718293",
-        {"edit"},
     ),
     (
         "waha",
@@ -2958,8 +2953,15 @@ def test_a_wuzapi_edit_whose_original_never_arrived_creates_the_message(send):
     assert row.text == "Bom dia! O pedido #4521 já saiu para entrega? Moro no apto 52 📦"
     assert row.edit_history == []
     assert MessageStats.objects.get(client=row.client).received == 1
-    assert send("wuzapi", "text").body["status"] == "duplicate"
-    assert message("wuzapi", target).text == row.text
+    # The late original completes the row (its time; its text first in the history).
+    original_text = parsers.parse(fixture("wuzapi", "text")).events[0].text
+    assert send("wuzapi", "text").body["status"] == "processed"
+    late = message("wuzapi", target)
+    assert late.text == row.text
+    assert late.edit_history == [
+        {"text": original_text, "replaced_at": row.timestamp.isoformat()}
+    ]
+    assert late.timestamp < row.timestamp and not late.created_by_edit
     assert MessageStats.objects.get(client=row.client).received == 1
 
 
@@ -2991,9 +2993,15 @@ def test_a_zapi_edit_whose_original_never_arrived_creates_the_message(send):
     assert row.text == "Olá! Quero saber o preço e o prazo de entrega 😊"
     assert row.edit_history == []  # there was no earlier text to keep
     assert MessageStats.objects.get(client=row.client).received == 1
-    # The original, arriving late, does not bring the old text back or count twice.
-    assert send("zapi", "text").body["status"] == "duplicate"
-    assert message("zapi", target).text == row.text
+    # The original, arriving late, does not bring the old text back or count twice: it
+    # completes the row (its own time; its text first in the history), as if it came first.
+    assert send("zapi", "text").body["status"] == "processed"
+    late = message("zapi", target)
+    assert late.text == row.text
+    assert late.edit_history == [
+        {"text": "Olá! Quero saber o preço 😊", "replaced_at": row.timestamp.isoformat()}
+    ]
+    assert late.timestamp < row.timestamp and not late.created_by_edit
     assert MessageStats.objects.get(client=row.client).received == 1
 
 

@@ -520,13 +520,25 @@ EXPECTED: dict[str, tuple[str, list[Event]]] = {
     "upsert_edit": (
         "messages.upsert",
         [
+            # the message as edited, for when the original never arrived (issue 13, defect 2)
+            MessageEvent(
+                client_key=CLIENT,
+                timestamp=at(9, 6, 40),
+                message_id=GROUP_TEXT_ID,
+                chat_id=GROUP,
+                is_group=True,
+                sender_id=JOAO,
+                sender_name=JOAO_NAME,
+                text="Bom dia, pessoal! Alguém sabe o horário de funcionamento no sábado e no domingo? ☀️",
+                from_edit=True,
+            ),
             EditEvent(
                 client_key=CLIENT,
                 timestamp=at(9, 6, 40),
                 target_id=GROUP_TEXT_ID,
                 new_text="Bom dia, pessoal! Alguém sabe o horário de funcionamento no sábado e no domingo? ☀️",
                 chat_id=GROUP,
-            )
+            ),
         ],
     ),
     "v1_text": (
@@ -585,13 +597,23 @@ EXPECTED: dict[str, tuple[str, list[Event]]] = {
     "edited": (
         "messages.edited",
         [
+            # the message as edited: sender and direction from the protocolMessage's key
+            MessageEvent(
+                client_key=CLIENT,
+                timestamp=at(7, 10, 0),
+                message_id=TEXT_ID,
+                chat_id=MARIA,
+                sender_id=MARIA,
+                text="Olá! Quero saber o preço do tênis azul, tamanho 38 😊",
+                from_edit=True,
+            ),
             EditEvent(
                 client_key=CLIENT,
                 timestamp=at(7, 10, 0),
                 target_id=TEXT_ID,
                 new_text="Olá! Quero saber o preço do tênis azul, tamanho 38 😊",
                 chat_id=MARIA,
-            )
+            ),
         ],
     ),
     "edited_revoke": (
@@ -700,6 +722,14 @@ def load(name: str) -> dict[str, Any]:
 
 def parse(payload: dict[str, Any], **kwargs: Any):
     return evolution.parse(payload, **kwargs)
+
+
+def edit_of(payload: dict[str, Any]) -> EditEvent:
+    """The EditEvent of an edit that names its chat, after the message it may create."""
+    message, edit = parse(payload).events
+    assert isinstance(message, MessageEvent) and message.from_edit
+    assert (message.message_id, message.text) == (edit.target_id, edit.new_text)
+    return edit
 
 
 def only_event(payload: dict[str, Any], **kwargs: Any) -> Any:
@@ -984,7 +1014,8 @@ def test_media_url_at_data_level_and_base64_at_data_level() -> None:
 def test_edit_of_a_caption() -> None:
     payload = load("edited")
     payload["data"]["editedMessage"] = {"imageMessage": {"caption": "Nova legenda ✏️"}}
-    assert only_event(payload).new_text == "Nova legenda ✏️"
+    assert edit_of(payload).new_text == "Nova legenda ✏️"
+    assert parse(payload).events[0].type is MessageType.IMAGE
 
 
 def test_edit_sent_as_a_whole_message() -> None:
@@ -995,7 +1026,7 @@ def test_edit_sent_as_a_whole_message() -> None:
         "messageTimestamp": 1764400200,
         "status": "EDITED",
     }
-    assert only_event(payload) == EditEvent(
+    assert edit_of(payload) == EditEvent(
         client_key=CLIENT,
         timestamp=at(7, 10, 0),
         target_id=TEXT_ID,
@@ -1010,7 +1041,7 @@ def test_numeric_protocol_types() -> None:
     assert isinstance(only_event(payload), DeleteEvent)
     payload = load("edited")
     payload["data"]["type"] = 14
-    assert isinstance(only_event(payload), EditEvent)
+    assert isinstance(edit_of(payload), EditEvent)
 
 
 def test_housekeeping_protocol_messages_are_ignored() -> None:
@@ -1278,9 +1309,9 @@ def test_v1_update_datetime_absurd_falls_back_to_envelope() -> None:
 def test_edit_timestamp_ms_as_long_or_missing() -> None:
     payload = load("edited")
     payload["data"]["timestampMs"] = {"low": 3_463_608_640, "high": 410, "unsigned": True}
-    assert only_event(payload).timestamp == at(7, 10, 0)  # 1764400200000 as a Long
+    assert edit_of(payload).timestamp == at(7, 10, 0)  # 1764400200000 as a Long
     del payload["data"]["timestampMs"]
-    assert only_event(payload).timestamp == at(7, 10, 1)  # envelope date_time
+    assert edit_of(payload).timestamp == at(7, 10, 1)  # envelope date_time
 
 
 def test_status_instance_time_falls_back_to_envelope() -> None:

@@ -409,6 +409,19 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
     "edited": (
         "message.edited",
         (
+            # the message as edited, for when the original never arrived (issue 13, defect 2)
+            MessageEvent(
+                client_key=SESSION,
+                timestamp=at(150),
+                message_id=TEXT_ID,
+                chat_id=JOAO,
+                chat_name=JOAO_NAME,
+                sender_id=JOAO,
+                sender_name=JOAO_NAME,
+                text="Olá! Quero saber o preço do sofá retrátil cinza 😊",
+                from_edit=True,
+                extra={"engine": "WEBJS", "source": "app"},
+            ),
             EditEvent(
                 client_key=SESSION,
                 timestamp=at(150),
@@ -454,6 +467,18 @@ OTHER_FIXTURES = [(family, name) for family, name in all_fixtures() if family !=
 
 def load(name: str) -> dict[str, Any]:
     return copy.deepcopy(fixture(FAMILY, name))
+
+
+def edit_of(payload: dict[str, Any]) -> EditEvent:
+    """The EditEvent of an edit that names its chat, after the message it may create."""
+    message, edit = waha.parse(payload).events
+    assert isinstance(message, MessageEvent) and message.from_edit
+    assert (message.message_id, message.text, message.chat_id) == (
+        edit.target_id,
+        edit.new_text,
+        edit.chat_id,
+    )
+    return edit
 
 
 def parse_one(payload: dict[str, Any]) -> Event:
@@ -737,7 +762,7 @@ def test_edit_serialized_target_kept_and_fork_new_body() -> None:
     payload = load("edited")
     payload["payload"]["editedMessageId"] = TEXT_ID
     payload["payload"]["newBody"] = payload["payload"].pop("body")
-    event = parse_one(payload)
+    event = edit_of(payload)
     assert (event.target_id, event.new_text) == (
         TEXT_ID,
         "Olá! Quero saber o preço do sofá retrátil cinza 😊",
@@ -747,13 +772,16 @@ def test_edit_serialized_target_kept_and_fork_new_body() -> None:
 def test_edit_bare_target_without_serialized_id_kept_bare() -> None:
     payload = load("edited")
     payload["payload"]["id"] = "3A1B2C3D4E5F6071829F"
-    assert parse_one(payload).target_id == "3A1B2C3D4E5F60718293"
+    assert edit_of(payload).target_id == "3A1B2C3D4E5F60718293"
 
 
 def test_edit_in_group_keeps_participant() -> None:
     payload = load("edited")
-    payload["payload"].update(id=theirs("3A1B2C3D4E5F6071829F", GROUP, MARIA), **{"from": GROUP})
-    event = parse_one(payload)
+    payload["payload"].update(
+        id=theirs("3A1B2C3D4E5F6071829F", GROUP, MARIA), **{"from": GROUP}, participant=MARIA
+    )
+    event = edit_of(payload)
+    assert waha.parse(payload).events[0].sender_id == MARIA
     assert (event.target_id, event.chat_id) == (theirs("3A1B2C3D4E5F60718293", GROUP, MARIA), GROUP)
 
 

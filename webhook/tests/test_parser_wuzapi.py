@@ -345,7 +345,7 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
         "Message",
         (
             # the message itself, for when the original never arrived
-            inbound("3EB0F1A2B3C4D5E6F701", 120, text=EDITED),
+            inbound("3EB0F1A2B3C4D5E6F701", 120, text=EDITED, from_edit=True),
             EditEvent(
                 client_key=INSTANCE,
                 timestamp=at(120),

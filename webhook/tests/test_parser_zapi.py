@@ -412,6 +412,7 @@ EXPECTED: dict[str, tuple[str, tuple[Event, ...]]] = {
                 type=MessageType.TEXT,
                 text="Olá! Quero saber o preço e o prazo de entrega 😊",
                 subtype="text",
+                from_edit=True,  # its original, arriving later, completes it
             ),
             EditEvent(
                 client_key=INSTANCE,

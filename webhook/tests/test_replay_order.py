@@ -25,7 +25,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from webhook import parsers
-from webhook.events import ConnectionEvent, EditEvent, MessageEvent, QrCodeEvent
+from webhook.events import ConnectionEvent, QrCodeEvent
 from webhook.ingest import InboundRequest, receive
 from webhook.models import (
     Chat,
@@ -37,6 +37,7 @@ from webhook.models import (
     Sender,
     WebhookEvent,
 )
+from webhook.tests.fixture_rows import INSTANCES, META_SECOND
 from webhook.tests.helpers import (
     META_APP_SECRET,
     all_fixtures,
@@ -47,18 +48,6 @@ from webhook.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-INSTANCES = {
-    "meta_cloud": "106540352242922",
-    "evolution": "loja-centro",
-    "zapi": "3D2B1A0C9E8F7A6B5C4D",
-    "waha": "atendimento",
-    "wapi": "LITE-7XK2P9-QW3R8T",
-    "baileys_sample": "test_instance",
-    "wppconnect": "vendas",
-    "ultramsg": "instance105938",
-    "wuzapi": "suporte",
-}
-META_SECOND = "106540352242923"
 FROZEN = datetime(2025, 11, 30, 12, 0, tzinfo=UTC)
 MESSAGE_IDENTITY = {"id", "created_at", "webhook_event", "client", "chat", "sender"}
 CHAT_FIELDS = (
@@ -216,36 +205,15 @@ def runs(seed: int, tokens: dict[str, str]) -> tuple[dict[str, Any], dict[str, A
 
 
 def order_sensitive(items: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Fixtures whose effect depends on arrival order by design, with what they race against:
-
-    * an edit that carries its whole message (Z-API, Wuzapi) creates the message with the
-      edited text when it comes before the original, and the original is then a duplicate
-      (issue 13, defect 2); after the original, it replaces the text and keeps the old one;
-    * a connection or QR event without a time of its own (WPPConnect, Wuzapi) takes the time
-      of receipt, frozen here, so among those the last one received wins, as in production.
-    """
-    parsed = {item: parsers.parse(fixture(*item)).events for item in items}
-    edited = {
-        (family, e.target_id)
-        for (family, _), events in parsed.items()
-        if any(isinstance(e, MessageEvent) for e in events)
-        for e in events
-        if isinstance(e, EditEvent)
-    }
+    """Fixtures whose effect depends on arrival order by design: a connection or QR event
+    without a time of its own (WPPConnect, Wuzapi) takes the time of receipt, frozen here, so
+    among those the last one received wins, as in production. (Edits are not: one that comes
+    before its original creates the message, and the late original completes it.)"""
     sensitive = set()
-    for (family, name), events in parsed.items():
-        for e in events:
+    for item in items:
+        for e in parsers.parse(fixture(*item)).events:
             if isinstance(e, ConnectionEvent | QrCodeEvent) and e.timestamp is None:
-                sensitive.add((family, name))
-            elif (
-                isinstance(e, MessageEvent | EditEvent)
-                and (
-                    family,
-                    getattr(e, "message_id", getattr(e, "target_id", "")),
-                )
-                in edited
-            ):
-                sensitive.add((family, name))
+                sensitive.add(item)
     return sensitive
 
 
