@@ -39,8 +39,8 @@ from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.credentials import meta_proof, token_proof
 from webhook.exceptions import AuthenticationFailed, WebhookError
+from webhook.forms import form_fields, is_form
 from webhook.parsers import meta_cloud, waha, wuzapi
-from webhook.validators import form_fields, is_form
 
 # Headers a gateway may use for a shared secret; X-Webhook-Token is ours alone (explicit).
 GATEWAY_TOKEN_HEADERS = ("apikey", "x-api-key", "client-token")

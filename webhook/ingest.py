@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -26,9 +26,7 @@ from webhook.conf import webhook_settings
 from webhook.drift import drift_of
 from webhook.events import ParseContext, ParseResult
 from webhook.exceptions import (
-    JsonTooComplex,
     PayloadError,
-    PayloadTooLarge,
     StorageUnavailable,
     WebhookError,
 )
@@ -36,11 +34,12 @@ from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, classify, path_event_of
 from webhook.quota import body_quota
-from webhook.validators import MASK, WebhookValidator, stored_body, valid_ip
+from webhook.rejections import masked_path, record_rejected
+from webhook.steps import Blocking, drive
+from webhook.validators import WebhookValidator, stored_body, valid_ip
 from webhook.writer import StoredEvent, writer
 
 logger = logging.getLogger(__name__)
-REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for audit
 RETRY_AFTER_SECONDS = 30
 
 
@@ -75,82 +74,12 @@ def _content_type(request: InboundRequest) -> str:
     return request.headers.get("content-type", "")
 
 
-def _masked_path(request: InboundRequest) -> str:
-    return request.path.replace(request.path_token, MASK) if request.path_token else request.path
-
-
 def _error_response(error: WebhookError, event_id: int | None = None) -> IngestResponse:
     body = {"ok": False, **error.as_dict()}
     if event_id is not None:
         body["event_id"] = event_id
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status_code == 503 else {}
     return IngestResponse(error.status_code, body, headers)
-
-
-def _kept_body(request: InboundRequest, ip: str, error: WebhookError) -> str:
-    """What is kept of a refused body: masked first, then cut; within the disk quota."""
-    if isinstance(error, PayloadTooLarge | JsonTooComplex):
-        return ""  # over a limit: only the record of the refusal is kept
-    text = stored_body(request.body, _content_type(request), errors="backslashreplace")
-    text = text[:REJECTED_BODY_LIMIT].replace("\x00", "\\x00")
-    return text if body_quota.admit(ip, len(text)) else ""
-
-
-def _record_rejected(
-    request: InboundRequest,
-    ip: str,
-    error: WebhookError,
-    *,
-    status: str = WebhookEvent.Status.REJECTED,
-    family: str = "",
-    client: ClientInfo | None = None,
-    client_key: str = "",
-    tb: str = "",
-    event_type: str = "",
-) -> int | None:
-    """Keep evidence of a refused delivery (bounded, credentials masked); never fails the answer."""
-    if isinstance(error, JsonTooComplex):
-        limits.record_trip("json_too_complex")
-    elif isinstance(error, PayloadTooLarge):
-        limits.record_trip("body_too_large")
-    try:
-        event = WebhookEvent.objects.create(
-            delivery_id=uuid.uuid4().hex,
-            received_at=timezone.now(),
-            path=_masked_path(request)[:500],
-            source_ip=valid_ip(ip),
-            headers=WebhookValidator.mask_headers(request.headers),
-            body=_kept_body(request, ip, error),
-            family=family,
-            event_type=event_type[:100],
-            client_id=client.id if client else None,
-            client_key=client_key[:255],
-            status=status,
-            error=f"HTTP {error.status_code}: {error.message}"[:5000],
-            traceback=tb,
-            parser_version=parsers.PARSER_VERSION,
-        )
-    except (DatabaseError, ValueError):
-        logger.exception("could not record a rejected delivery")
-        return None
-    return event.pk
-
-
-class Blocking:
-    """A step of :func:`receive_steps` that may wait on the database or the disk.
-
-    The steps themselves are pure and quick; what waits is handed to the driver, which runs it
-    where it may: :func:`receive` in the calling thread, the receiver's asynchronous front
-    (``webhook.front``) in a thread pool, or, for :class:`StoreEvent`, through the
-    group-commit writer without holding a thread at all."""
-
-    __slots__ = ("args", "call", "kwargs")
-
-    def __init__(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        self.call, self.args, self.kwargs = call, args, kwargs
-
-    def __call__(self) -> Any:
-        return self.call(*self.args, **self.kwargs)
 
 
 class StoreEvent(Blocking):
@@ -166,27 +95,12 @@ class StoreEvent(Blocking):
         return self.args[0]
 
 
-Steps = Generator[Blocking, Any, IngestResponse]
+Steps = Generator[Blocking, Any, "IngestResponse"]
 
 
 def receive(request: InboundRequest) -> IngestResponse:
     """Handle one POSTed delivery from any family (the synchronous driver of the steps)."""
     return drive(receive_steps(request))
-
-
-def drive(steps: Steps) -> IngestResponse:
-    """Run ``steps`` to the end, each blocking step in this thread."""
-    try:
-        step = next(steps)
-        while True:
-            try:
-                result = step()
-            except BaseException as exc:  # handed back: the step's caller decides
-                step = steps.throw(exc)
-            else:
-                step = steps.send(result)
-    except StopIteration as done:
-        return done.value
 
 
 def receive_steps(request: InboundRequest) -> Steps:
@@ -199,17 +113,63 @@ def receive_steps(request: InboundRequest) -> Steps:
         webhook_settings.TRUSTED_PROXIES,
     )
     credentials = authentication.presented(request.headers, request.query, request.path_token)
+    decoded = yield from _decoded(request, validator, ip, credentials)
+    if isinstance(decoded, IngestResponse):
+        return decoded
+    payload, early = decoded
+    module = parsers.detect(payload)
+    authorized = yield from _authorized(request, ip, module, payload, credentials, early)
+    if isinstance(authorized, IngestResponse):
+        return authorized
+    auth, family, key = authorized
+    parsed, parse_error, tb = _parse(module, payload, request.path)
+    if parse_error is not None:
+        return (yield from _parse_failed(request, ip, parse_error, tb, family, auth.client, key))
+    fields = _event_fields(request, validator, ip, received_at, parsed, auth, key)
+    if fields is None:
+        limits.record_trip("unassigned_body_quota")
+        return _error_response(
+            StorageUnavailable(
+                "delivery for an instance without a client and without credentials: the "
+                "quota for such bodies is used up; retry later"
+            )
+        )
+    try:
+        event = yield StoreEvent(fields)
+    except (DatabaseError, InterfaceError) as exc:
+        return (yield Blocking(_store_elsewhere, fields, exc))
+    spool.drain_soon()
+    return _apply(event, parsed)
+
+
+def _decoded(
+    request: InboundRequest,
+    validator: WebhookValidator,
+    ip: str,
+    credentials: authentication.Presented,
+) -> Generator[Blocking, Any, tuple[Any, Any] | IngestResponse]:
+    """(payload, what was authenticated before decoding), or the refusal."""
     try:
         validator.check_ip(ip, webhook_settings.IP_ALLOWLIST)
         validator.check_size(request.body, declared=request.declared_length)
         early = authentication.check_before_decoding(credentials, request.body)
-        payload = validator.decode(request.body, _content_type(request))
+        return validator.decode(request.body, _content_type(request)), early
     except WebhookError as error:
         logger.warning("rejected delivery from %s: %s", ip, error.message)
-        return _error_response(error, (yield Blocking(_record_rejected, request, ip, error)))
+        return _error_response(error, (yield Blocking(record_rejected, request, ip, error)))
     except DatabaseError:
         return _error_response(StorageUnavailable("database unavailable and no client cache yet"))
-    module = parsers.detect(payload)
+
+
+def _authorized(
+    request: InboundRequest,
+    ip: str,
+    module: ModuleType | None,
+    payload: Any,
+    credentials: authentication.Presented,
+    early: Any,
+) -> Generator[Blocking, Any, tuple[authentication.Authorization, str, str] | IngestResponse]:
+    """(authorization, family, instance key), or the refusal (recorded)."""
     family = module.FAMILY if module else parsers.UNKNOWN_FAMILY
     keys = parsers.client_keys(payload, module)
     key = keys[0] if keys else ""
@@ -228,48 +188,41 @@ def receive_steps(request: InboundRequest) -> Steps:
         logger.warning("rejected %s delivery for '%s' from %s: %s", family, key, ip, error.message)
         client = client_directory.lookup(key) if key else None
         event_id = yield Blocking(
-            _record_rejected, request, ip, error, family=family, client=client, client_key=key
+            record_rejected, request, ip, error, family=family, client=client, client_key=key
         )
         return _error_response(error, event_id)
-    client = auth.client
-    parsed, parse_error, tb = _parse(module, payload, request.path)
-    if parse_error is not None:
-        logger.warning(
-            "failed %s delivery for '%s' from %s: %s", family, key, ip, parse_error.message
-        )
-        status = WebhookEvent.Status.FAILED
-        event_id = yield Blocking(
-            _record_rejected,
-            request,
-            ip,
-            parse_error,
-            status=status,
-            family=family,
-            client=client,
-            client_key=key,
-            tb=tb,
-        )
-        if isinstance(parse_error, PayloadError):
-            return _error_response(parse_error, event_id)
-        # A bug of ours: the body is kept (failed, with traceback) for replay once fixed.
-        return IngestResponse(
-            202, {"ok": True, "event_id": event_id, "status": status, "error": parse_error.message}
-        )
-    fields = _event_fields(request, validator, ip, received_at, parsed, auth, key)
-    if fields is None:
-        limits.record_trip("unassigned_body_quota")
-        return _error_response(
-            StorageUnavailable(
-                "delivery for an instance without a client and without credentials: the "
-                "quota for such bodies is used up; retry later"
-            )
-        )
-    try:
-        event = yield StoreEvent(fields)
-    except (DatabaseError, InterfaceError) as exc:
-        return (yield Blocking(_store_elsewhere, fields, exc))
-    spool.drain_soon()
-    return _apply(event, parsed)
+    return auth, family, key
+
+
+def _parse_failed(
+    request: InboundRequest,
+    ip: str,
+    error: WebhookError,
+    tb: str,
+    family: str,
+    client: ClientInfo | None,
+    key: str,
+) -> Steps:
+    """A delivery the parser refused (400, recorded) or crashed on (kept for replay)."""
+    logger.warning("failed %s delivery for '%s' from %s: %s", family, key, ip, error.message)
+    status = WebhookEvent.Status.FAILED
+    event_id = yield Blocking(
+        record_rejected,
+        request,
+        ip,
+        error,
+        status=status,
+        family=family,
+        client=client,
+        client_key=key,
+        tb=tb,
+    )
+    if isinstance(error, PayloadError):
+        return _error_response(error, event_id)
+    # A bug of ours: the body is kept (failed, with traceback) for replay once fixed.
+    return IngestResponse(
+        202, {"ok": True, "event_id": event_id, "status": status, "error": error.message}
+    )
 
 
 def _store(fields: dict[str, Any]) -> WebhookEvent | StoredEvent:
@@ -327,7 +280,7 @@ def _event_fields(
     return {
         "delivery_id": uuid.uuid4().hex,
         "received_at": received_at,
-        "path": _masked_path(request)[:500],
+        "path": masked_path(request)[:500],
         "source_ip": valid_ip(ip),
         "headers": validator.mask_headers(request.headers),
         "body": body,

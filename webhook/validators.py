@@ -15,60 +15,27 @@ multipart file part that is not UTF-8 text is left out (:func:`stored_body`).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, unquote_plus
-
-from werkzeug.http import parse_options_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from webhook.exceptions import Forbidden, JsonTooComplex, PayloadError, PayloadTooLarge
+from webhook.forms import (
+    FORM_JSON_FIELDS,
+    FORM_URLENCODED,
+    MULTIPART,
+    form_fields,
+    is_form,
+    mask_form,
+    mask_multipart,
+    media_type,
+)
+from webhook.masking import MASK, SECRET_HEADERS, mask_credentials
 
-MASK = "***"
-# Header names (lower case) whose values are credentials.
-SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "apikey",
-        "x-api-key",
-        "client-token",
-        "x-webhook-token",
-        "x-hub-signature",
-        "x-hub-signature-256",
-        "x-webhook-hmac",
-        "x-hmac-signature",
-        "cookie",
-        "proxy-authorization",
-    }
-)
-# JSON keys (lower case) whose string values are credentials, masked in the stored body.
-SECRET_KEYS = frozenset(
-    {"apikey", "api_key", "token", "client-token", "password", "secret", "authorization"}
-)
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-FORM_URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
-# Form fields whose value is a JSON document: the payload itself (Wuzapi's jsonData).
-FORM_JSON_FIELDS = ("jsonData",)
-MAX_FORM_FIELDS = 100
-
-
-def media_type(content_type: str) -> str:
-    """``multipart/form-data; boundary=x`` -> ``multipart/form-data`` (lower case)."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def is_form(content_type: str, body: bytes = b"") -> bool:
-    """A form post: a form Content-Type and a body that is not a JSON object (some senders
-    label JSON as a form; JSON wins then)."""
-    if media_type(content_type) not in (FORM_URLENCODED, MULTIPART):
-        return False
-    return not body.lstrip(b" \t\r\n").startswith(b"{")
 
 
 def _reject_constant(name: str) -> Any:
@@ -253,150 +220,7 @@ def _clean(value: str, check_surrogates: bool) -> str:
     return value.replace("\x00", "") if "\x00" in value else value
 
 
-# A credential field and its value (a JSON string or number), at any depth. Inside a JSON
-# string every quote is escaped, so text that merely mentions "apikey" never matches.
-_SECRET_PAIR = re.compile(
-    r'("(?:' + "|".join(re.escape(k) for k in sorted(SECRET_KEYS)) + r')"\s*:\s*)'
-    r'(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*)',
-    re.IGNORECASE,
-)
-
-
-def mask_credentials(raw_text: str) -> str:
-    """Mask credential values in a JSON text, parsed or not (see ``WebhookValidator.mask_body``)."""
-    return _SECRET_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', raw_text)
-
-
 mask_unparsed = mask_credentials
-
-
-# --- form posts (Wuzapi) ---
-
-
-def form_fields(body: bytes, content_type: str) -> dict[str, str]:
-    """The text fields of a urlencoded or multipart form (file parts skipped), strictly:
-    invalid UTF-8, a repeated field, too many fields or a broken multipart are PayloadErrors."""
-    if media_type(content_type) == MULTIPART:
-        pairs = _multipart_fields(body, content_type)
-    else:
-        try:
-            pairs = parse_qsl(
-                body.decode("utf-8"),
-                keep_blank_values=True,
-                errors="strict",
-                max_num_fields=MAX_FORM_FIELDS,
-            )
-        except UnicodeDecodeError as exc:
-            raise PayloadError(f"form body is not valid UTF-8 (byte {exc.start})") from None
-        except ValueError:
-            raise PayloadError(f"form with more than {MAX_FORM_FIELDS} fields") from None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        if name in fields:
-            raise PayloadError(f"form field '{name[:50]}' repeated", field=name[:50])
-        fields[name] = value
-    return fields
-
-
-def _boundary(content_type: str) -> bytes:
-    boundary = parse_options_header(content_type)[1].get("boundary", "")
-    if not boundary or len(boundary) > 200:
-        raise PayloadError("multipart body without a valid boundary in Content-Type")
-    return boundary.encode("latin-1", "replace")
-
-
-def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    """Werkzeug's sans-IO multipart decoder over the whole body (already size-limited)."""
-    decoder = MultipartDecoder(_boundary(content_type), max_parts=MAX_FORM_FIELDS)
-    pairs: list[tuple[str, str]] = []
-    current: Field | File | None = None
-    chunks: list[bytes] = []
-    try:
-        decoder.receive_data(body)
-        decoder.receive_data(None)
-        while True:
-            event = decoder.next_event()
-            if isinstance(event, Field | File):
-                current, chunks = event, []
-            elif isinstance(event, Data):
-                chunks.append(event.data)
-                if not event.more_data and isinstance(current, Field):
-                    pairs.append((current.name, _part_text(current.name, b"".join(chunks))))
-            elif isinstance(event, Epilogue):
-                return pairs
-            elif isinstance(event, NeedData):
-                raise PayloadError("multipart body ends before its closing boundary")
-    except PayloadError:
-        raise
-    except Exception as exc:  # werkzeug raises ValueError / RequestEntityTooLarge
-        raise PayloadError(f"invalid multipart body: {exc}"[:200]) from None
-
-
-def _part_text(name: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(
-            f"form field '{name[:50]}' is not valid UTF-8 (byte {exc.start})", field=name[:50]
-        ) from None
-
-
-def mask_form(raw_text: str) -> str:
-    """A urlencoded form with credential fields' values replaced by ``***`` (by field name),
-    and credentials inside a JSON field (``jsonData``) masked too; every other byte kept."""
-    parts = raw_text.split("&")
-    for index, part in enumerate(parts):
-        name, sep, value = part.partition("=")
-        key = unquote_plus(name)
-        if key.lower() in SECRET_KEYS and sep:
-            parts[index] = f"{name}={MASK}"
-        elif key in FORM_JSON_FIELDS and sep:
-            inner = unquote_plus(value)
-            masked = mask_credentials(inner)
-            if masked != inner:  # re-encoded only then (Go's QueryEscape = quote_plus)
-                parts[index] = f"{name}={quote_plus(masked, safe='')}"
-    return "&".join(parts)
-
-
-_DISPOSITION_NAME = re.compile(rb'(?i)\bname="([^"]*)"')
-_DISPOSITION_FILE = re.compile(rb"(?i)\bfilename\*?=")
-
-
-def _mask_multipart(body: bytes, content_type: str) -> bytes:
-    """Each part kept as received, but a credential field's content is ``***`` and a file
-    part that is not UTF-8 text (binary media: no database text column takes it) becomes a
-    one-line note with its size and SHA-256."""
-    delimiter = b"--" + _boundary(content_type)
-    pieces = body.split(delimiter)
-    for index in range(1, len(pieces)):
-        piece = pieces[index]
-        head_end = piece.find(b"\r\n\r\n")
-        if piece.startswith(b"--") or head_end < 0:
-            continue
-        headers, content = piece[:head_end], piece[head_end + 4 :]
-        trailing = b"\r\n" if content.endswith(b"\r\n") else b""
-        data = content[: len(content) - len(trailing)]
-        match = _DISPOSITION_NAME.search(headers)
-        name = match.group(1).decode("utf-8", "replace") if match else ""
-        if name.lower() in SECRET_KEYS and not _DISPOSITION_FILE.search(headers):
-            data = MASK.encode()
-        elif not _is_text(data):
-            digest = hashlib.sha256(data).hexdigest()
-            data = f"[binary part not stored: {len(data)} bytes, sha256 {digest}]".encode()
-        elif name in FORM_JSON_FIELDS:
-            data = mask_credentials(data.decode("utf-8")).encode("utf-8")
-        pieces[index] = headers + b"\r\n\r\n" + data + trailing
-    return delimiter.join(pieces)
-
-
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def stored_body(body: bytes, content_type: str = "", *, errors: str = "strict") -> str:
@@ -404,7 +228,7 @@ def stored_body(body: bytes, content_type: str = "", *, errors: str = "strict") 
     form fields by name). Never raises for ``errors != "strict"`` (rejected bodies)."""
     if is_form(content_type, body) and media_type(content_type) == MULTIPART:
         try:
-            body = _mask_multipart(body, content_type)
+            body = mask_multipart(body, content_type)
         except PayloadError:
             pass  # no usable boundary: kept as it came (a rejected body, cut for audit)
         return mask_credentials(body.decode("utf-8", "backslashreplace"))

@@ -21,10 +21,11 @@ from django.utils import timezone
 from webhook.conf import webhook_settings
 from webhook.events import Media
 from webhook.exceptions import WebhookError
+from webhook.forms import is_form
 from webhook.media import decrypt
 from webhook.media.safe_http import FetchError, Policy, get_json, request
 from webhook.models import Client, MediaFile
-from webhook.validators import WebhookValidator, is_form
+from webhook.validators import WebhookValidator
 
 Source = MediaFile.Source
 WHATSAPP_HOSTS = (".whatsapp.net",)

@@ -111,7 +111,7 @@ class ReceiverFront(BufferedFront):
             self._answer(proto, result)
 
     async def _drive(self, proto: Any, steps: ingest.Steps) -> ingest.IngestResponse | None:
-        """:func:`webhook.ingest.drive` for the event loop: the commit is awaited, the other
+        """:func:`webhook.steps.drive` for the event loop: the commit is awaited, the other
         blocking steps run in the pool."""
         try:
             step = next(steps)

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from webhook.ingest import REJECTED_BODY_LIMIT
 from webhook.models import Chat, Message, PendingUpdate, Sender, WebhookEvent
+from webhook.rejections import REJECTED_BODY_LIMIT
 from webhook.tests.helpers import fixture, fixture_bytes
 
 pytestmark = pytest.mark.django_db

@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 
 import pytest
 
+from webhook.forms import form_fields
 from webhook.models import Message, WebhookEvent
 from webhook.parsers import wuzapi
 from webhook.processor import WhatsAppWebhookProcessor
 from webhook.tests.helpers import fixture, fixture_bytes, wuzapi_form
-from webhook.validators import form_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -35,9 +35,10 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
+from webhook.forms import form_fields
 from webhook.parsers import detect, parse, wuzapi
 from webhook.tests.helpers import all_fixtures, fixture, fixture_bytes, wuzapi_form
-from webhook.validators import WebhookValidator, form_fields, stored_body
+from webhook.validators import WebhookValidator, stored_body
 
 FAMILY = "wuzapi"
 INSTANCE = "suporte"

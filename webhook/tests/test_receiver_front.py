@@ -96,7 +96,9 @@ def test_the_live_receiver_answers_deliveries_refusals_and_other_routes(receiver
     status, headers, answer = _post(
         receiver, "/webhook", body, {**json_type, "X-Webhook-Token": receiver.token}
     )
-    assert (status, answer["ok"], answer["status"]) == (202, True, "received")
+    assert (status, answer["ok"]) == (202, True), answer
+    # stored, or spooled when SQLite stayed locked past its timeout (a loaded machine): lossless
+    assert answer.get("status") == "received" or answer.get("spooled") is True, answer
     assert headers["Content-Type"] == "application/json"
     # A refusal recorded by a blocking step (in the pool), then answered from the loop.
     status, _, answer = _post(receiver, "/webhook", b"{not json", json_type)
