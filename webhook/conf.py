@@ -26,6 +26,10 @@ class WebhookSettings:
         return float(self._get("BODY_TIMEOUT_SECONDS", 30))
 
     @property
+    def MAX_BUFFERED_BYTES(self) -> int:
+        return int(self._get("MAX_BUFFERED_BYTES", 256 * 1024 * 1024))
+
+    @property
     def MAX_JSON_NODES(self) -> int:
         return int(self._get("MAX_JSON_NODES", 200_000))
 

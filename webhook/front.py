@@ -35,10 +35,18 @@ from webhook import limits
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 SWITCH_INTERVAL_SECONDS = 0.0005
+_OVER_BUDGET = "too many large bodies arriving at once; retry later"
+# Bodies up to this size (every webhook but inline media) are counted in the budget but never
+# refused by it: large bodies held at once cannot lock ordinary deliveries out.
+SMALL_BODY_BYTES = 64 * 1024
 _REASONS = {408: "Request Timeout", 413: "Payload Too Large", 503: "Service Unavailable"}
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _OverBudget(Exception):
     pass
 
 
@@ -50,12 +58,17 @@ class BufferedFront:
         threads: int,
         max_body_bytes: Callable[[], int],
         body_timeout: Callable[[], float],
+        max_buffered_bytes: Callable[[], int] = lambda: 256 * 1024 * 1024,
         max_waiting: int | None = None,
     ) -> None:
         self.app = wsgi_app
         self.threads = threads
         self.max_body_bytes = max_body_bytes  # read per request: override_settings works
         self.body_timeout = body_timeout
+        # All bodies held at once by this worker (arriving or being handled): many
+        # connections each sending a body just under the limit must not add up to gigabytes.
+        self.max_buffered_bytes = max_buffered_bytes
+        self._buffered = 0  # touched only on the event loop: no lock
         self.max_waiting = max_waiting if max_waiting is not None else threads * 8
         self._pool: ThreadPoolExecutor | None = None
         self._waiting = 0
@@ -74,29 +87,66 @@ class BufferedFront:
         if scope.proto != "http":
             return
         body = await self._read_body(scope, proto)
-        if body is not None:
-            await self._to_wsgi(scope, proto, body)
+        if body is None:
+            return
+        try:
+            await self.handle(scope, proto, body)
+        finally:
+            self._buffered -= len(body)
+
+    async def handle(self, scope: Any, proto: Any, body: bytes) -> None:
+        """Answer a request whose body arrived whole: here, the WSGI application."""
+        await self._to_wsgi(scope, proto, body)
 
     async def _read_body(self, scope: Any, proto: Any) -> bytes | None:
-        """The whole body, or None once the request was refused (too large, too slow)."""
+        """The whole body (counted in the worker's budget until the request is answered),
+        or None once the request was refused (too large, too slow, too much held at once)."""
         limit = self.max_body_bytes()
         declared = scope.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             self._refuse(proto, 413, "body_too_large", _too_large(declared, limit))
             return None
+        # A declared length is reserved before a byte is read; a chunked body as it grows.
+        reserved = int(declared) if declared is not None else 0
+        if reserved > SMALL_BODY_BYTES and self._buffered + reserved > self.max_buffered_bytes():
+            self._refuse(proto, 503, "body_budget", _OVER_BUDGET)
+            return None
+        self._buffered += reserved
         try:
             async with asyncio.timeout(self.body_timeout()):
                 # A declared length is framed by granian (never more bytes than declared):
                 # read it in one go. Without one (chunked), count while it arrives.
-                body = await proto() if declared is not None else await _read(proto, limit)
+                body = await proto() if declared is not None else await self._read(proto, limit)
         except _TooLarge:
             self._refuse(proto, 413, "body_too_large", _too_large("more", limit))
+            return None
+        except _OverBudget:
+            self._refuse(proto, 503, "body_budget", _OVER_BUDGET)
             return None
         except TimeoutError:
             detail = f"the body did not arrive within {self.body_timeout():g} s"
             self._refuse(proto, 408, "body_timeout", detail)
             return None
+        finally:
+            self._buffered -= reserved  # from here on, what the body really holds
+        self._buffered += len(body)
         return body
+
+    async def _read(self, proto: Any, limit: int) -> bytes:
+        """A chunked body, counted (and reserved in the budget) while it arrives."""
+        buffer = bytearray()
+        budget = self.max_buffered_bytes()
+        try:
+            async for chunk in proto:
+                buffer += chunk
+                self._buffered += len(chunk)
+                if len(buffer) > limit:
+                    raise _TooLarge
+                if self._buffered > budget and len(buffer) > SMALL_BODY_BYTES:
+                    raise _OverBudget
+        finally:
+            self._buffered -= len(buffer)
+        return bytes(buffer)
 
     async def in_thread(self, proto: Any, call: Callable[[], Any]) -> tuple[bool, Any]:
         """Run ``call`` in the pool: (True, its result), or (False, None) once the pool is
@@ -158,15 +208,6 @@ def _too_large(declared: str, limit: int) -> str:
     return f"body of {declared[:20]} bytes exceeds the limit of {limit} bytes"
 
 
-async def _read(proto: Any, limit: int) -> bytes:
-    buffer = bytearray()
-    async for chunk in proto:
-        buffer += chunk
-        if len(buffer) > limit:
-            raise _TooLarge
-    return bytes(buffer)
-
-
 def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     host, _, port = (scope.server or "").rpartition(":")
     client, _, client_port = (scope.client or "").rpartition(":")
@@ -221,8 +262,8 @@ def read_bounded(stream: Any, declared: int | None, limit: int) -> tuple[bytes, 
 
 
 def front_for(wsgi_app: Callable[..., Iterable[bytes]], *, threads: int) -> BufferedFront:
-    """The front with this project's settings (``WEBHOOK_MAX_BODY_BYTES`` and
-    ``WEBHOOK_BODY_TIMEOUT_SECONDS``, read per request)."""
+    """The front with this project's settings (``WEBHOOK_MAX_BODY_BYTES``,
+    ``WEBHOOK_BODY_TIMEOUT_SECONDS`` and ``WEBHOOK_MAX_BUFFERED_BYTES``, read per request)."""
     from webhook.conf import webhook_settings
 
     return BufferedFront(
@@ -230,4 +271,5 @@ def front_for(wsgi_app: Callable[..., Iterable[bytes]], *, threads: int) -> Buff
         threads=threads,
         max_body_bytes=lambda: webhook_settings.MAX_BODY_BYTES,
         body_timeout=lambda: webhook_settings.BODY_TIMEOUT_SECONDS,
+        max_buffered_bytes=lambda: webhook_settings.MAX_BUFFERED_BYTES,
     )

@@ -88,13 +88,8 @@ class ReceiverFront(BufferedFront):
         self.background = background  # read per request, like the front's limits
         self.on_answer = on_answer
 
-    async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        if scope.proto != "http":
-            return
+    async def handle(self, scope: Any, proto: Any, body: bytes) -> None:
         token = webhook_route(scope.path) if scope.method == "POST" else None
-        body = await self._read_body(scope, proto)
-        if body is None:
-            return
         if token is None:
             await self._to_wsgi(scope, proto, body)
             return
@@ -143,7 +138,8 @@ class ReceiverFront(BufferedFront):
 
 def receiver_front(flask_app: Any, *, threads: int) -> ReceiverFront:
     """The front for the receiver's Flask app, with this project's settings, read per request
-    (``WEBHOOK_MAX_BODY_BYTES``, ``WEBHOOK_BODY_TIMEOUT_SECONDS``, ``WEBHOOK_APPLY_MODE``)."""
+    (``WEBHOOK_MAX_BODY_BYTES``, ``WEBHOOK_BODY_TIMEOUT_SECONDS``,
+    ``WEBHOOK_MAX_BUFFERED_BYTES``, ``WEBHOOK_APPLY_MODE``)."""
     from webhook.clients import client_directory
     from webhook.conf import webhook_settings
 
@@ -157,6 +153,7 @@ def receiver_front(flask_app: Any, *, threads: int) -> ReceiverFront:
         threads=threads,
         max_body_bytes=lambda: webhook_settings.MAX_BODY_BYTES,
         body_timeout=lambda: webhook_settings.BODY_TIMEOUT_SECONDS,
+        max_buffered_bytes=lambda: webhook_settings.MAX_BUFFERED_BYTES,
         background=lambda: webhook_settings.APPLY_MODE == "background",
         on_answer=state.count,
     )

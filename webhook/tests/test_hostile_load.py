@@ -215,3 +215,61 @@ def test_trips_are_counted_on_both_status_pages(live, django_server):
     ):
         tripped = _status(port, path)["limits_tripped"]
         assert tripped.get("body_too_large", 0) >= 2, tripped  # one per server, shared totals
+
+
+@pytest.mark.parametrize("server", ["receiver", "django"])
+def test_large_bodies_held_at_once_stay_within_the_workers_budget(tmp_path, server):
+    """Connections each sending a body just under the limit must not add up: past
+    WEBHOOK_MAX_BUFFERED_BYTES a large body is answered 503 + Retry-After (counted), while an
+    ordinary delivery still goes through."""
+    live = LiveReceiver(
+        tmp_path,
+        env={
+            "WEBHOOK_MAX_BODY_BYTES": str(LIMIT),
+            "WEBHOOK_MAX_BUFFERED_BYTES": str(3 * LIMIT),
+            "WEBHOOK_BODY_TIMEOUT_SECONDS": "20",
+            "WEBHOOK_APPLY_MODE": "background",
+            "WEBHOOK_WORKERS": "1",
+        },
+    )
+    live.prepare()
+    django = None
+    try:
+        if server == "receiver":
+            live.start()
+            port, path, status_path = live.port, "/webhook", "/status"
+        else:
+            django = DjangoServer(live)
+            port, path, status_path = django.port, "/webhook/", "/webhook/status/?format=json"
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {LIMIT}\r\n\r\n{{"
+        )
+        held = []
+        for _ in range(3):  # 3 x 1 MiB declared: the whole budget, still arriving
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(head.encode())
+            held.append(sock)
+        time.sleep(0.5)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(head.encode())
+            sock.settimeout(10)
+            reply = sock.recv(400)
+        assert reply.startswith(b"HTTP/1.1 503"), reply
+        assert b"retry-after" in reply.lower() and b"body_budget" in reply
+        body = json.dumps(sample_payload(message_id="small-under-budget")).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Webhook-Token": live.token},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            assert answer.status in (200, 202)
+        tripped = _status(port, status_path)["limits_tripped"]
+        assert tripped.get("body_budget", 0) >= 1, tripped
+        for sock in held:
+            sock.close()
+    finally:
+        if django is not None:
+            django.stop()
+        live.kill()
