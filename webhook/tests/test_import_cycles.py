@@ -3,8 +3,8 @@
 Every ``.py`` file under ``webhook/`` and ``django_project/`` (tests and migrations included)
 is parsed with ``ast``; every ``import`` and ``from ... import`` in it is an edge, wherever it
 stands: at module level, inside a function, under ``if TYPE_CHECKING`` (see
-``TYPE_CHECKING_COUNTS``). A lazy import inside
-a function hides a cycle from the interpreter, not from this test.
+``TYPE_CHECKING_COUNTS``). A lazy import inside a function hides a cycle from the
+interpreter, not from this test.
 
 The rule, kept simple:
 
