@@ -12,10 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from webhook.models import (
-    Client,
-    new_token,
-)
+from webhook.models import Client, new_token
 
 KEEP_OR_CLEAR = gettext_lazy("Deixe em branco para manter; marque “apagar” para remover.")
 

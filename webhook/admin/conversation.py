@@ -5,19 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from webhook.admin.common import (
-    ReadOnlyAdmin,
-    preformatted,
-    pretty_json,
-    shorten,
-)
-from webhook.models import (
-    Chat,
-    MediaFile,
-    Message,
-    PendingUpdate,
-    Sender,
-)
+from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
+from webhook.models import Chat, MediaFile, Message, PendingUpdate, Sender
 
 
 @admin.register(Chat)

@@ -13,16 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from webhook.admin.common import (
-    ReadOnlyAdmin,
-    preformatted,
-    pretty_json,
-    shorten,
-)
-from webhook.models import (
-    Message,
-    WebhookEvent,
-)
+from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
+from webhook.models import Message, WebhookEvent
 from webhook.services.replay import events_release, events_reprocess, summary_rows
 
 

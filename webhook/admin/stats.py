@@ -6,14 +6,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
-from webhook.admin.common import (
-    ReadOnlyAdmin,
-)
-from webhook.models import (
-    ContactStats,
-    MessageStats,
-    RealTimeStats,
-)
+from webhook.admin.common import ReadOnlyAdmin
+from webhook.models import ContactStats, MessageStats, RealTimeStats
 
 
 @admin.register(MessageStats)
