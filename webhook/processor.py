@@ -40,7 +40,7 @@ from webhook.events import (
 )
 from webhook.exceptions import WebhookError
 from webhook.models import Client, RealTimeStats, WebhookEvent
-from webhook.services import bulk, drift, instance, messages
+from webhook.services import bulk, drift, instance, updates
 from webhook.services.bulk import MessageWork
 from webhook.services.stats import StatsAccumulator, realtime_row
 from webhook.validators import WebhookValidator
@@ -49,13 +49,10 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[..., bool]
 
-# Event class -> service. Each returns True when it changed something.
+# Event class -> service, for every event but MessageEvent (stored a batch at a time by
+# ``services.bulk``). Each returns True when it changed something.
 HANDLERS: dict[type[Event], Handler] = {
-    MessageEvent: messages.message_upsert,
-    StatusEvent: messages.message_status_apply,
-    ReactionEvent: messages.reaction_apply,
-    EditEvent: messages.edit_apply,
-    DeleteEvent: messages.delete_apply,
+    **updates.HANDLERS,  # status, reaction, edit, delete (``updates.PARKED``)
     ConnectionEvent: instance.connection_apply,
     QrCodeEvent: instance.qrcode_apply,
     ContactEvent: instance.contact_apply,

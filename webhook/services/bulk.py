@@ -19,7 +19,7 @@ from django.db.models import Q
 from webhook.events import MessageEvent
 from webhook.media.services import media_rows_create
 from webhook.models import Chat, Message, PendingUpdate, Sender
-from webhook.services import messages
+from webhook.services import contacts, messages, updates
 from webhook.services.rows import insert_ignoring_conflicts
 from webhook.services.stats import StatsAccumulator
 
@@ -52,11 +52,7 @@ def _client_messages_apply(
 ) -> set[int]:
     chats = _chats_resolve(client_id, works)
     senders = _senders_resolve(client_id, works)
-    first_of: dict[str, MessageWork] = {}
-    for work in works:  # the first delivery of an id within the batch wins; the rest are duplicates
-        first = first_of.setdefault(work.event.message_id[:255], work)
-        if first.event.from_edit and not work.event.from_edit:  # the original beats its edit
-            first_of[work.event.message_id[:255]] = work
+    first_of = _first_of(works)
     existing = dict(
         Message.objects.filter(client_id=client_id, external_id__in=list(first_of)).values_list(
             "external_id", "created_by_edit"
@@ -86,6 +82,38 @@ def _client_messages_apply(
     ]
     if not rows:
         return created
+    new_messages = _rows_insert(client_id, rows, first_of, created, stats)
+    media_rows_create(
+        items=[
+            (m, first_of[m.external_id].event, first_of[m.external_id].family)
+            for m in new_messages
+            if first_of[m.external_id].event.media is not None
+        ]
+    )
+    _pending_for(client_id, new_messages)
+    return created
+
+
+def _first_of(works: list[MessageWork]) -> dict[str, MessageWork]:
+    """External id -> the delivery that stores it: the first of the batch wins and the rest
+    are duplicates, except that an original beats its edit."""
+    first_of: dict[str, MessageWork] = {}
+    for work in works:
+        first = first_of.setdefault(work.event.message_id[:255], work)
+        if first.event.from_edit and not work.event.from_edit:
+            first_of[work.event.message_id[:255]] = work
+    return first_of
+
+
+def _rows_insert(
+    client_id: int,
+    rows: list[Message],
+    first_of: dict[str, MessageWork],
+    created: set[int],
+    stats: StatsAccumulator,
+) -> list[Message]:
+    """Insert the new rows in one statement; the ones this batch stored, counted and with
+    their delivery's index added to ``created``."""
     insert_ignoring_conflicts(Message, rows)
     stored = {
         external_id: (pk, event_id)
@@ -105,15 +133,7 @@ def _client_messages_apply(
             created.add(work.index)
             new_messages.append(row)
             stats.add_message(row)
-    media_rows_create(
-        items=[
-            (m, first_of[m.external_id].event, first_of[m.external_id].family)
-            for m in new_messages
-            if first_of[m.external_id].event.media is not None
-        ]
-    )
-    _pending_for(client_id, new_messages)
-    return created
+    return new_messages
 
 
 def _originals_apply(
@@ -172,7 +192,7 @@ def _pending_for(client_id: int, new_messages: list[Message]) -> None:
     )
     for target in sorted(targets):
         message = by_id[target]
-        messages.pending_apply(client=_client(client_id), message=message)
+        updates.pending_apply(client=_client(client_id), message=message)
 
 
 def _chats_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Chat]:
@@ -189,7 +209,7 @@ def _chats_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Chat]:
             or (event.chat_alt_id and not chat.alt_id)
         )
         if chat is None or needs_update:
-            chats[chat_id] = messages.chat_upsert(
+            chats[chat_id] = contacts.chat_upsert(
                 client=_client(client_id),
                 chat_id=chat_id,
                 name=event.chat_name,
@@ -223,15 +243,15 @@ def _senders_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Send
             (event.sender_name and sender.name != event.sender_name[:255])
             or (event.sender_alt_id and not sender.alt_id)
             or (event.from_me and not sender.is_me)
-            or (messages.is_lid(sender.sender_id) and not messages.is_lid(sender_id))
+            or (contacts.is_lid(sender.sender_id) and not contacts.is_lid(sender_id))
             or (
-                messages.is_lid(sender.sender_id)
+                contacts.is_lid(sender.sender_id)
                 and event.sender_alt_id
-                and not messages.is_lid(event.sender_alt_id)
+                and not contacts.is_lid(event.sender_alt_id)
             )
         )
         if stale:
-            sender = messages.sender_upsert(
+            sender = contacts.sender_upsert(
                 client=_client(client_id),
                 sender_id=sender_id,
                 name=event.sender_name,

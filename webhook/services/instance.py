@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from webhook.events import ConnectionEvent, ContactEvent, PresenceEvent, QrCodeEvent
 from webhook.models import Chat, Client, RealTimeStats
-from webhook.services.messages import chat_upsert, sender_upsert
+from webhook.services.contacts import chat_upsert, sender_upsert
 from webhook.services.stats import realtime_row
 
 

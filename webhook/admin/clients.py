@@ -1,0 +1,135 @@
+"""Admin for clients: their credentials are write-only fields, kept unless replaced or cleared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from webhook.models import Client, new_token
+
+KEEP_OR_CLEAR = gettext_lazy("Deixe em branco para manter; marque “apagar” para remover.")
+
+
+def _secret_field(name: str, label: str) -> forms.CharField:
+    """A client secret in the admin: typed in, never rendered back (see ClientForm._kept)."""
+    help_text = Client._meta.get_field(name).help_text
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=format_lazy("{} {}", help_text, KEEP_OR_CLEAR),
+    )
+
+
+def _clear_field(label: str) -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False)
+
+
+class ClientForm(forms.ModelForm):
+    """Secrets (Meta app secret and access token, gateway API key and HMAC key) are never
+    shown back: left blank, the stored one stays; "apagar" removes it."""
+
+    SECRETS = ("meta_app_secret", "meta_access_token", "gateway_api_key", "signing_secret")
+
+    meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("app secret da Meta"))
+    clear_meta_app_secret = _clear_field(gettext_lazy("apagar o app secret da Meta"))
+    meta_access_token = _secret_field("meta_access_token", gettext_lazy("token de acesso da Meta"))
+    clear_meta_access_token = _clear_field(gettext_lazy("apagar o token de acesso da Meta"))
+    gateway_url = forms.URLField(
+        label=gettext_lazy("URL do servidor do gateway"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=Client._meta.get_field("gateway_url").help_text,
+    )
+    gateway_api_key = _secret_field("gateway_api_key", gettext_lazy("chave de API do gateway"))
+    clear_gateway_api_key = _clear_field(gettext_lazy("apagar a chave de API do gateway"))
+    signing_secret = _secret_field("signing_secret", gettext_lazy("chave HMAC do gateway"))
+    clear_signing_secret = _clear_field(gettext_lazy("apagar a chave HMAC do gateway"))
+
+    class Meta:
+        model = Client
+        fields = (
+            "name",
+            "instance_id",
+            "active",
+            "webhook_token",
+            "require_token",
+            "gateway_url",
+            "notes",
+        )
+
+    def clean_meta_app_secret(self) -> str:
+        return self._kept("meta_app_secret")
+
+    def clean_meta_access_token(self) -> str:
+        return self._kept("meta_access_token")
+
+    def clean_gateway_api_key(self) -> str:
+        return self._kept("gateway_api_key")
+
+    def clean_signing_secret(self) -> str:
+        return self._kept("signing_secret")
+
+    def _kept(self, name: str) -> str:
+        """A secret left blank keeps the stored one (it is never rendered back)."""
+        if self.cleaned_data.get(name):
+            return self.cleaned_data[name].strip()
+        return getattr(self.instance, name) if self.instance.pk else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.SECRETS:
+            if data.get(f"clear_{name}"):
+                data[name] = ""
+        return data
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    form = ClientForm
+    list_display = ("name", "instance_id", "active", "masked_token", "require_token", "created_at")
+    list_filter = ("active", "require_token")
+    search_fields = ("name", "instance_id")
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at",)
+    fields = (
+        "name",
+        "instance_id",
+        "active",
+        "webhook_token",
+        "require_token",
+        "meta_app_secret",
+        "clear_meta_app_secret",
+        "meta_access_token",
+        "clear_meta_access_token",
+        "gateway_url",
+        "gateway_api_key",
+        "clear_gateway_api_key",
+        "signing_secret",
+        "clear_signing_secret",
+        "notes",
+        "created_at",
+    )
+    actions = ("regenerate_token",)
+
+    @admin.display(description=gettext_lazy("token do webhook"))
+    def masked_token(self, obj: Client) -> str:
+        return obj.webhook_token[:4] + "…" if obj.webhook_token else "—"
+
+    @admin.action(description=gettext_lazy("Gerar novo token"), permissions=("change",))
+    def regenerate_token(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
+        count = 0
+        for client in queryset:
+            client.webhook_token = new_token()
+            client.save(update_fields=["webhook_token"])  # post_save refreshes the client cache
+            count += 1
+        text = _("Novo token gerado para %(n)s cliente(s). Configure-o no gateway de cada um.")
+        self.message_user(request, text % {"n": count}, messages.SUCCESS)

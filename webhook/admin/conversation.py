@@ -1,0 +1,166 @@
+"""Admin for the conversation: chats, senders, messages and updates waiting for theirs."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
+from webhook.models import Chat, MediaFile, Message, PendingUpdate, Sender
+
+
+@admin.register(Chat)
+class ChatAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "chat_id",
+        "client",
+        "is_group",
+        "message_count",
+        "last_message_at",
+        "last_message_from_me",
+    )
+    list_filter = ("client", "is_group", "last_message_from_me")
+    search_fields = ("chat_id", "alt_id", "name")
+    date_hierarchy = "last_message_at"
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Sender)
+class SenderAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "sender_id", "alt_id", "client", "is_me")
+    list_filter = ("client", "is_me")
+    search_fields = ("sender_id", "alt_id", "name")
+    list_select_related = ("client",)
+    autocomplete_fields = ("client",)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "chat",
+        "sender",
+        "type",
+        "short_text",
+        "from_me",
+        "status",
+        "timestamp",
+        "client",
+    )
+    list_filter = ("type", "status", "from_me", "client", "family")
+    search_fields = ("external_id", "text", "chat__chat_id", "sender__name")
+    date_hierarchy = "timestamp"
+    list_select_related = ("chat", "sender", "client")
+    show_full_result_count = False
+    autocomplete_fields = ("client",)
+    raw_id_fields = ("chat", "sender", "webhook_event")
+    readonly_fields = ("created_at", "media_file_preview")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "client",
+                    "media_file_preview",
+                    "external_id",
+                    "chat",
+                    "sender",
+                    "from_me",
+                    "type",
+                    "subtype",
+                    "text",
+                    "timestamp",
+                    "timestamp_estimated",
+                    "family",
+                    "webhook_event",
+                    "created_at",
+                )
+            },
+        ),
+        (
+            gettext_lazy("mídia"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "media_url",
+                    "media_id",
+                    "media_mimetype",
+                    "media_sha256",
+                    "media_size",
+                    "media_file_name",
+                    "media_duration",
+                    "media_width",
+                    "media_height",
+                    "is_voice",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("localização"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "latitude",
+                    "longitude",
+                    "location_name",
+                    "location_address",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("contexto"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "contacts",
+                    "quoted_id",
+                    "forwarded",
+                    "reactions",
+                    "edit_history",
+                ),
+            },
+        ),
+        (
+            gettext_lazy("entrega"),
+            {
+                "fields": (
+                    "status",
+                    "status_error",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "played_at",
+                    "failed_at",
+                    "deleted_at",
+                    "is_deleted",
+                )
+            },
+        ),
+    )
+
+    @admin.display(description=gettext_lazy("texto"))
+    def short_text(self, obj: Message) -> str:
+        return shorten(obj.text)
+
+    @admin.display(description=gettext_lazy("arquivo de mídia"))
+    def media_file_preview(self, obj: Message) -> str:
+        from webhook.admin.media import media_preview
+
+        return media_preview(MediaFile.objects.filter(message=obj).first())
+
+
+@admin.register(PendingUpdate)
+class PendingUpdateAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "target_id", "client", "created_at")
+    list_filter = ("kind", "client")
+    search_fields = ("target_id",)
+    date_hierarchy = "created_at"
+    list_select_related = ("client",)
+    readonly_fields = ("pretty_data",)
+    fields = ("client", "kind", "target_id", "fingerprint", "pretty_data", "created_at")
+
+    @admin.display(description=gettext_lazy("dados"))
+    def pretty_data(self, obj: PendingUpdate) -> str:
+        return preformatted(pretty_json(obj.data))
