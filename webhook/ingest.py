@@ -12,8 +12,7 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Generator
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +29,7 @@ from webhook.exceptions import (
     StorageUnavailable,
     WebhookError,
 )
+from webhook.inbound import InboundRequest, IngestResponse
 from webhook.models import WebhookEvent
 from webhook.parsers import meta_cloud
 from webhook.processor import WhatsAppWebhookProcessor, classify, path_event_of
@@ -41,25 +41,6 @@ from webhook.writer import StoredEvent, writer
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class InboundRequest:
-    body: bytes
-    headers: Mapping[str, str]  # names in lower case
-    query: Mapping[str, str] = field(default_factory=dict)
-    remote_addr: str = ""
-    path: str = "/webhook/"
-    path_token: str = ""
-    method: str = "POST"
-    declared_length: int | None = None  # Content-Length, when the body was left unread (huge)
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResponse:
-    status: int
-    body: Any  # dict -> JSON; str -> text/plain
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _validator() -> WebhookValidator:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -17,13 +16,11 @@ from django.utils import timezone
 from webhook import limits, parsers
 from webhook.clients import ClientInfo
 from webhook.exceptions import JsonTooComplex, PayloadTooLarge, WebhookError
+from webhook.inbound import InboundRequest
 from webhook.masking import MASK
 from webhook.models import WebhookEvent
 from webhook.quota import body_quota
 from webhook.validators import WebhookValidator, stored_body, valid_ip
-
-if TYPE_CHECKING:
-    from webhook.ingest import InboundRequest
 
 logger = logging.getLogger(__name__)
 REJECTED_BODY_LIMIT = 64 * 1024  # what is kept of a rejected body, for audit
