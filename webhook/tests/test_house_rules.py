@@ -193,3 +193,33 @@ def test_no_function_is_over_60_lines():
                 if lines > MAX_FUNCTION_LINES:
                     long.append(f"{relative(path)}:{node.lineno}: {node.name}() {lines} lines")
     assert long == [], f"at most {MAX_FUNCTION_LINES} lines a function:\n" + "\n".join(long)
+
+
+def test_webhook_conf_falls_back_to_the_defaults_of_settings_py(settings):
+    """webhook.conf's fallback for a WEBHOOK_* value missing from settings is settings.py's own
+    default (read in a process with none of them in the environment): the two never disagree."""
+    import json
+    import subprocess
+    import sys
+
+    from webhook.conf import WebhookSettings, webhook_settings
+
+    names = sorted(n for n, v in vars(WebhookSettings).items() if isinstance(v, property))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "DJANGO_"))}
+    clean |= {"DJANGO_SETTINGS_MODULE": "django_project.settings"}
+    clean |= {"WEBHOOK_ENV_FILE": os.devnull}
+    code = (
+        "import json; from webhook.conf import webhook_settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    defaults = json.loads(out.stdout.strip().splitlines()[-1])
+    settings.DEBUG = False  # settings.py's default, which FALLBACK_CLIENT follows
+    for name in names:
+        if hasattr(settings, f"WEBHOOK_{name}"):
+            delattr(settings, f"WEBHOOK_{name}")
+    fallbacks = {name: getattr(webhook_settings, name) for name in names}
+    assert fallbacks == defaults
