@@ -153,56 +153,79 @@ def main() -> None:
     port_file = tmp / "port"
     cdn = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
     try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists() or not port_file.read_text():
-            if time.monotonic() > deadline:
-                raise SystemExit("fake CDN did not start")
-            time.sleep(0.05)
-        setup(tmp, int(port_file.read_text()))
-        from webhook.media import loop
-        from webhook.models import MediaFile
-
-        ids = make_rows(args.files, "small", 0)
-        started = time.monotonic()
-        counts = loop.fetch_batch(ids, concurrency=args.concurrency)
-        elapsed = time.monotonic() - started
-        stored = MediaFile.objects.filter(pk__in=ids, state="stored").count()
-        errors = set(MediaFile.objects.filter(pk__in=ids).exclude(state="stored")
-                     .values_list("last_error", flat=True)[:3])  # fmt: skip
-        # A 100 MB file, this process's RSS sampled while it is fetched.
-        (big_id,) = make_rows(1, "big", 10**6)
-        before, peak, done = rss_kb(), [0], threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.02):
-                peak[0] = max(peak[0], rss_kb())
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        big_started = time.monotonic()
-        loop.fetch_batch([big_id], concurrency=1)
-        big_elapsed = time.monotonic() - big_started
-        done.set()
-        sampler.join()
-        big = MediaFile.objects.get(pk=big_id)
-        growth_mb = max(peak[0] - before, 0) / 1024
-        print("\n## Mídias (CDN falsa local, arquivos cifrados)\n")
-        print("| medida | valor |\n| --- | --- |")
-        print(f"| {args.files} imagens de 200 KB, concorrência {args.concurrency} | "
-              f"{stored} guardadas em {elapsed:.1f} s = **{stored / elapsed:.0f} arquivos/s** |")  # fmt: skip
-        print(f"| 1 arquivo de 100 MB | {big.state} em {big_elapsed:.1f} s, "
-              f"RSS +{growth_mb:.1f} MB (limite 50 MB: "
-              f"{'ok' if growth_mb < 50 else 'ESTOUROU'}) |")  # fmt: skip
-        if counts.get("stored", 0) != args.files or errors:
-            print(f"\nFalhas: {counts} {errors}")
-        if big.state != "stored":
-            print(f"\n100 MB: {big.last_error}")
+        setup(tmp, wait_for_port(port_file))
+        small = fetch_small(args.files, args.concurrency)
+        big, big_elapsed, growth_mb = fetch_big()
+        print_table(args, small, big, big_elapsed, growth_mb)
         if big.state != "stored" or growth_mb >= 50:
             raise SystemExit(1)
     finally:
         cdn.terminate()
         cdn.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_for_port(port_file: Path) -> int:
+    """The fake CDN's port, once its subprocess has written it."""
+    deadline = time.monotonic() + 20
+    while not port_file.exists() or not port_file.read_text():
+        if time.monotonic() > deadline:
+            raise SystemExit("fake CDN did not start")
+        time.sleep(0.05)
+    return int(port_file.read_text())
+
+
+def fetch_small(files: int, concurrency: int) -> tuple[dict, float, int, set]:
+    """``files`` 200 KB images fetched with ``concurrency``: (counts, seconds, stored, errors)."""
+    from webhook.media import loop
+    from webhook.models import MediaFile
+
+    ids = make_rows(files, "small", 0)
+    started = time.monotonic()
+    counts = loop.fetch_batch(ids, concurrency=concurrency)
+    elapsed = time.monotonic() - started
+    stored = MediaFile.objects.filter(pk__in=ids, state="stored").count()
+    errors = set(MediaFile.objects.filter(pk__in=ids).exclude(state="stored")
+                 .values_list("last_error", flat=True)[:3])  # fmt: skip
+    return counts, elapsed, stored, errors
+
+
+def fetch_big():
+    """A 100 MB file, this process's RSS sampled while it is fetched: (row, seconds, MB grown)."""
+    from webhook.media import loop
+    from webhook.models import MediaFile
+
+    (big_id,) = make_rows(1, "big", 10**6)
+    before, peak, done = rss_kb(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], rss_kb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    big_started = time.monotonic()
+    loop.fetch_batch([big_id], concurrency=1)
+    big_elapsed = time.monotonic() - big_started
+    done.set()
+    sampler.join()
+    big = MediaFile.objects.get(pk=big_id)
+    return big, big_elapsed, max(peak[0] - before, 0) / 1024
+
+
+def print_table(args, small, big, big_elapsed: float, growth_mb: float) -> None:
+    counts, elapsed, stored, errors = small
+    print("\n## Mídias (CDN falsa local, arquivos cifrados)\n")
+    print("| medida | valor |\n| --- | --- |")
+    print(f"| {args.files} imagens de 200 KB, concorrência {args.concurrency} | "
+          f"{stored} guardadas em {elapsed:.1f} s = **{stored / elapsed:.0f} arquivos/s** |")  # fmt: skip
+    print(f"| 1 arquivo de 100 MB | {big.state} em {big_elapsed:.1f} s, "
+          f"RSS +{growth_mb:.1f} MB (limite 50 MB: "
+          f"{'ok' if growth_mb < 50 else 'ESTOUROU'}) |")  # fmt: skip
+    if counts.get("stored", 0) != args.files or errors:
+        print(f"\nFalhas: {counts} {errors}")
+    if big.state != "stored":
+        print(f"\n100 MB: {big.last_error}")
 
 
 if __name__ == "__main__":

@@ -98,93 +98,137 @@ def main() -> None:
     args = parser.parse_args()
     directory = Path(args.dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    from webhook.tests.media_support import FakeServer, Reply, encrypt
+    from webhook.tests.media_support import FakeServer
 
     with FakeServer() as server:
-        setup_env(directory, server.base)
-        import django
-
-        django.setup()
-        from django.conf import settings
-        from django.contrib.auth.models import User
-        from django.core.management import call_command
-        from django.test import Client as HttpClient
-
+        setup_django(directory, server.base)
         from webhook.media import loop
-        from webhook.models import Client, MediaFile
-        from webhook.tests.helpers import META_APP_SECRET, credentials_for, fixture
-        from webhook.tests.test_media_fetch import INSTANCES, fresh
 
-        settings.WEBHOOK_META_APP_SECRET = META_APP_SECRET
-        settings.ALLOWED_HOSTS = ["*"]
-        call_command("migrate", verbosity=0)
-        if not User.objects.filter(username="admin").exists():
-            User.objects.create_superuser("admin", "admin@example.com", "admin")
-        clients = {}
-        for family, iid in INSTANCES.items():
-            clients[family], _ = Client.objects.get_or_create(
-                instance_id=iid, defaults={"name": f"Demo {family}"}
-            )
-        clients["waha"].gateway_url, clients["waha"].gateway_api_key = server.base, "demo-waha"
-        clients["waha"].save()
-        clients["meta_cloud"].meta_access_token = "demo-meta-token"
-        clients["meta_cloud"].save()
-
-        def send(family: str, payload: dict) -> None:
-            body = json.dumps(payload, ensure_ascii=False).encode()
-            headers = credentials_for(family, body, clients[family].webhook_token)
-            extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
-            reply = HttpClient().post("/webhook/", body, content_type="application/json", **extra)
-            print(f"{family:15} {reply.status_code}")
-
-        def cdn(family: str, name: str, kind: str, plain: bytes, holders) -> None:
-            enc = encrypt(plain, kind.replace("Message", ""))
-            path = f"/cdn/{family}-{name}.enc"
-            server.route(path, Reply(200, enc.blob))
-            payload = fresh(copy.deepcopy(fixture(family, name)))
-            for holder in holders(payload):
-                body = holder[kind + "Message"]
-                body.update(mediaKey=enc.media_key, fileSha256=enc.file_sha256)
-                body.update(fileEncSha256=enc.file_enc_sha256, url=server.base + path)
-            send(family, payload)
-
-        baileys = lambda p: [p["message"], p["msgContent"]]  # noqa: E731
-        cdn("baileys_sample", "image", "image", receipt_jpeg("Comprovante Pix", "#0a7"), baileys)
-        cdn("baileys_sample", "document", "document", pdf(), baileys)
-        cdn("wapi", "audio", "audio", tone_wav(), lambda p: [p["msgContent"]])
-        cdn("evolution", "document", "document", pdf(), lambda p: [p["data"]["message"]])
-        payload = fresh(fixture("evolution", "image_base64"))
-        payload["data"]["message"]["base64"] = base64.b64encode(
-            receipt_jpeg("Foto do produto", "#a50")
-        ).decode()
-        send("evolution", payload)
-        payload = fresh(fixture("zapi", "sticker"))
-        payload["sticker"]["stickerUrl"] = server.route(
-            "/zapi/sticker.webp", Reply(200, sticker_webp())
-        )
-        send("zapi", payload)
-        payload = fresh(fixture("waha", "message_video"))
-        fake_mp4 = b"\0\0\0\x18ftypmp42" + b"\0" * 2000
-        payload["payload"]["media"]["url"] = server.route("/api/files/v.mp4", Reply(200, fake_mp4))
-        send("waha", payload)
-        payload = fresh(fixture("meta_cloud", "image"))
-        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
-        message["image"]["url"] = server.route("/expired", Reply(404))
-        fresh_url = server.route("/lookaside?mid=1", Reply(200, receipt_jpeg("Cloud API", "#36c")))
-        server.route(
-            f"/v21.0/{message['image']['id']}", Reply(200, json.dumps({"url": fresh_url}).encode())
-        )
-        send("meta_cloud", payload)
-        payload = fresh(fixture("zapi", "image"))
-        payload["image"]["imageUrl"] = server.route("/zapi/missing.jpeg", Reply(403))
-        send("zapi", payload)  # a failure, visible with its reason
+        send = sender(demo_clients(server))
+        post_encrypted(server, send)
+        post_fetched(server, send)
         loop.run(threading.Event(), once=True, concurrency=2)
         time.sleep(0.1)
-        for media in MediaFile.objects.select_related("message").order_by("pk"):
-            print(
-                f"#{media.pk} msg {media.message_id} {media.family:15} {media.media_type:9}"
-                f" {media.state:8} {media.size or '':>7} {media.last_error}"
-            )
+        print_media()
+
+
+def setup_django(directory: Path, base: str) -> None:
+    """Django on the demo's database (migrated, with admin / admin), media fetched from ``base``."""
+    setup_env(directory, base)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from webhook.tests.helpers import META_APP_SECRET
+
+    settings.WEBHOOK_META_APP_SECRET = META_APP_SECRET
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser("admin", "admin@example.com", "admin")
+
+
+def demo_clients(server) -> dict:
+    """A client per family; WAHA's and Meta's with what fetching their files needs."""
+    from webhook.models import Client
+    from webhook.tests.test_media_fetch import INSTANCES
+
+    clients = {}
+    for family, iid in INSTANCES.items():
+        clients[family], _ = Client.objects.get_or_create(
+            instance_id=iid, defaults={"name": f"Demo {family}"}
+        )
+    clients["waha"].gateway_url, clients["waha"].gateway_api_key = server.base, "demo-waha"
+    clients["waha"].save()
+    clients["meta_cloud"].meta_access_token = "demo-meta-token"
+    clients["meta_cloud"].save()
+    return clients
+
+
+def sender(clients: dict):
+    """send(family, payload): posted to Django's /webhook/ with the client's credentials."""
+    from django.test import Client as HttpClient
+
+    from webhook.tests.helpers import credentials_for
+
+    def send(family: str, payload: dict) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        headers = credentials_for(family, body, clients[family].webhook_token)
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        reply = HttpClient().post("/webhook/", body, content_type="application/json", **extra)
+        print(f"{family:15} {reply.status_code}")
+
+    return send
+
+
+def post_encrypted(server, send) -> None:
+    """The fixtures whose files WhatsApp encrypts: each file encrypted, served, its keys set."""
+    from webhook.tests.helpers import fixture
+    from webhook.tests.media_support import Reply, encrypt
+    from webhook.tests.test_media_fetch import fresh
+
+    def cdn(family: str, name: str, kind: str, plain: bytes, holders) -> None:
+        enc = encrypt(plain, kind.replace("Message", ""))
+        path = f"/cdn/{family}-{name}.enc"
+        server.route(path, Reply(200, enc.blob))
+        payload = fresh(copy.deepcopy(fixture(family, name)))
+        for holder in holders(payload):
+            body = holder[kind + "Message"]
+            body.update(mediaKey=enc.media_key, fileSha256=enc.file_sha256)
+            body.update(fileEncSha256=enc.file_enc_sha256, url=server.base + path)
+        send(family, payload)
+
+    baileys = lambda p: [p["message"], p["msgContent"]]  # noqa: E731
+    cdn("baileys_sample", "image", "image", receipt_jpeg("Comprovante Pix", "#0a7"), baileys)
+    cdn("baileys_sample", "document", "document", pdf(), baileys)
+    cdn("wapi", "audio", "audio", tone_wav(), lambda p: [p["msgContent"]])
+    cdn("evolution", "document", "document", pdf(), lambda p: [p["data"]["message"]])
+
+
+def post_fetched(server, send) -> None:
+    """The other sources: inline base64, plain URLs, Meta's media id, and a failing download."""
+    from webhook.tests.helpers import fixture
+    from webhook.tests.media_support import Reply
+    from webhook.tests.test_media_fetch import fresh
+
+    payload = fresh(fixture("evolution", "image_base64"))
+    payload["data"]["message"]["base64"] = base64.b64encode(
+        receipt_jpeg("Foto do produto", "#a50")
+    ).decode()
+    send("evolution", payload)
+    payload = fresh(fixture("zapi", "sticker"))
+    payload["sticker"]["stickerUrl"] = server.route(
+        "/zapi/sticker.webp", Reply(200, sticker_webp())
+    )
+    send("zapi", payload)
+    payload = fresh(fixture("waha", "message_video"))
+    fake_mp4 = b"\0\0\0\x18ftypmp42" + b"\0" * 2000
+    payload["payload"]["media"]["url"] = server.route("/api/files/v.mp4", Reply(200, fake_mp4))
+    send("waha", payload)
+    payload = fresh(fixture("meta_cloud", "image"))
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["image"]["url"] = server.route("/expired", Reply(404))
+    fresh_url = server.route("/lookaside?mid=1", Reply(200, receipt_jpeg("Cloud API", "#36c")))
+    server.route(
+        f"/v21.0/{message['image']['id']}", Reply(200, json.dumps({"url": fresh_url}).encode())
+    )
+    send("meta_cloud", payload)
+    payload = fresh(fixture("zapi", "image"))
+    payload["image"]["imageUrl"] = server.route("/zapi/missing.jpeg", Reply(403))
+    send("zapi", payload)  # a failure, visible with its reason
+
+
+def print_media() -> None:
+    from webhook.models import MediaFile
+
+    for media in MediaFile.objects.select_related("message").order_by("pk"):
+        print(
+            f"#{media.pk} msg {media.message_id} {media.family:15} {media.media_type:9}"
+            f" {media.state:8} {media.size or '':>7} {media.last_error}"
+        )
 
 
 if __name__ == "__main__":

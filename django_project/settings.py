@@ -184,6 +184,10 @@ WEBHOOK_META_APP_SECRET = os.environ.get("WEBHOOK_META_APP_SECRET", "")
 WEBHOOK_META_VERIFY_TOKEN = os.environ.get("WEBHOOK_META_VERIFY_TOKEN", "")
 WEBHOOK_GATEWAY_TZ = os.environ.get("WEBHOOK_GATEWAY_TZ", "America/Sao_Paulo")
 WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
+# The applier (webhook.applier): events per transaction (0: 1,024) and the seconds it waits
+# for more when less than a full chunk was waiting.
+WEBHOOK_APPLY_CHUNK = env_int("WEBHOOK_APPLY_CHUNK", 0)
+WEBHOOK_APPLY_IDLE = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
 WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
 WEBHOOK_HOST = os.environ.get("WEBHOOK_HOST", "0.0.0.0")  # noqa: S104 (a server for the LAN)

@@ -17,7 +17,6 @@ starts another if it dies).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import Protocol
@@ -25,15 +24,13 @@ from typing import Protocol
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from webhook import inbox, spool
+from webhook.conf import webhook_settings
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 from webhook.processor import WhatsAppWebhookProcessor
 from webhook.services.rows import insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
-CHUNK_SIZE = int(os.environ.get("WEBHOOK_APPLY_CHUNK", "0"))  # 0: by database, see chunk_size()
-# When less than a full chunk was waiting, let more accumulate: bigger chunks cost less.
-IDLE_SECONDS = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
 SPOOL_CHECK_SECONDS = 5.0
 
 
@@ -41,8 +38,9 @@ def chunk_size() -> int:
     """Events per transaction, at most: bigger chunks cost less per event, and no ack waits
     for them. Measured alone on SQLite, 15,000 events over 200 chats: 2,985 events/s at 256,
     3,645 at 512, 4,012 at 1,024 (chats and counters are written once per chunk). A chunk is
-    only as big as what waits: one delivery at a time is applied one at a time."""
-    return CHUNK_SIZE or 1024
+    only as big as what waits: one delivery at a time is applied one at a time.
+    WEBHOOK_APPLY_CHUNK sets another size (0: this one)."""
+    return webhook_settings.APPLY_CHUNK or 1024
 
 
 def apply_pending(*, limit: int = 0, processor: WhatsAppWebhookProcessor | None = None) -> int:
@@ -132,7 +130,8 @@ def run(stop: Stop | None = None, *, once: bool = False) -> int:
         if once and not applied:
             break
         if applied < chunk_size() and not once:
-            stop.wait(IDLE_SECONDS)
+            # Less than a full chunk was waiting: let more accumulate (bigger chunks cost less).
+            stop.wait(webhook_settings.APPLY_IDLE)
     return total
 
 

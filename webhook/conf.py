@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings as django_settings
 
 
@@ -74,8 +76,18 @@ class WebhookSettings:
         return self._get("APPLY_MODE", "inline")
 
     @property
+    def APPLY_CHUNK(self) -> int:
+        """Events per applier transaction; 0: the applier's default (webhook.applier)."""
+        return int(self._get("APPLY_CHUNK", 0))
+
+    @property
+    def APPLY_IDLE(self) -> float:
+        """Seconds the applier lets events accumulate after a chunk that was not full."""
+        return float(self._get("APPLY_IDLE", 0.05))
+
+    @property
     def SPOOL_DIR(self) -> str:
-        return self._get("SPOOL_DIR", "spool")
+        return self._get("SPOOL_DIR", str(Path(django_settings.BASE_DIR) / "spool"))
 
     @property
     def PORT(self) -> int:

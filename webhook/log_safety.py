@@ -57,11 +57,12 @@ def mask_url_secrets(text: str) -> str:
 
 
 def _known_secrets() -> tuple[str, ...]:
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
+    from webhook.conf import webhook_settings
+
     try:
-        token = getattr(settings, "WEBHOOK_API_TOKEN", "")
+        token = webhook_settings.API_TOKEN
     except ImproperlyConfigured:  # a server's own process before Django is set up
         return ()
     return (token,) if token and len(token) >= 8 else ()

@@ -1,4 +1,5 @@
-"""setup_webhook.py run in-process against the test database, always on a temporary .env."""
+"""setup_webhook.py (its steps: webhook/setup/) run in-process against the test database, always
+on a temporary .env."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from django.contrib.auth import get_user_model
 
 import setup_webhook
 from webhook.models import Client, Message, WebhookEvent
+from webhook.setup import accounts, envfile, summary
 from webhook.tests.helpers import fixture_bytes
 
 pytestmark = pytest.mark.django_db
 
 # Everything setup_webhook.py may put into os.environ (it loads the .env it writes).
 TOUCHED_VARIABLES = (
-    *(entry.key for entry in setup_webhook.ENV_ENTRIES),
-    setup_webhook.CLIENT_TOKEN_ENTRY.key,
+    *(entry.key for entry in envfile.ENV_ENTRIES),
+    envfile.CLIENT_TOKEN_ENTRY.key,
     "WEBHOOK_ENV_FILE",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -52,7 +54,7 @@ def run_setup(env_file, capsys):
 
 
 def env_values(path: Path) -> dict[str, str]:
-    return setup_webhook.read_env(path)
+    return envfile.read_env(path)
 
 
 def generated_password(out: str) -> str:
@@ -253,7 +255,7 @@ def test_curl_sample_is_accepted_by_the_receiver(post, make_client):
 
     client = make_client("test_instance")
     words = shlex.split(
-        setup_webhook.sample_curl("http://x/webhook", client.webhook_token, "test_instance")
+        summary.sample_curl("http://x/webhook", client.webhook_token, "test_instance")
     )
     body = words[words.index("-d") + 1]
     header = words[words.index("-H", words.index("-H") + 1) + 1]
@@ -323,7 +325,7 @@ def test_interactive_run_asks_for_the_password_twice_and_validates_it(
         return next(answers)
 
     monkeypatch.setattr(sys, "stdin", _Terminal())
-    monkeypatch.setattr(setup_webhook.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(accounts.getpass, "getpass", fake_getpass)
     assert setup_webhook.main(["--env-file", str(env_file)]) == 0
     out = capsys.readouterr().out
     assert "As senhas não conferem" in out
@@ -335,7 +337,7 @@ def test_interactive_run_asks_for_the_password_twice_and_validates_it(
 
 def test_interactive_empty_answer_generates_a_password(env_file, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", _Terminal())
-    monkeypatch.setattr(setup_webhook.getpass, "getpass", lambda prompt="": "")
+    monkeypatch.setattr(accounts.getpass, "getpass", lambda prompt="": "")
     assert setup_webhook.main(["--env-file", str(env_file)]) == 0
     password = generated_password(capsys.readouterr().out)
     assert get_user_model().objects.get(username="admin").check_password(password)

@@ -1,0 +1,106 @@
+"""The test client and the admin user: created when absent, never changed behind the user's back.
+
+The admin's password is the one given (validated by Django's validators), asked twice on a
+terminal, or generated and shown once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from webhook.setup import SetupError
+
+PASSWORD_ATTEMPTS = 3
+
+
+def client_ensure(*, name: str | None, instance_id: str) -> tuple[Any, bool]:
+    """The client of ``instance_id`` (created when absent; its token never changes)."""
+    from webhook.models import Client
+
+    instance_id = instance_id.strip()
+    if not instance_id:
+        raise SetupError("--instance-id não pode ficar vazio.")
+    client, created = Client.objects.get_or_create(
+        instance_id=instance_id, defaults={"name": name or "Cliente de teste"}
+    )
+    if not created and name and client.name != name:
+        client.name = name
+        client.save(update_fields=["name"])
+    return client, created
+
+
+def _validate_password(password: str, user: Any) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise SetupError("senha recusada: " + " ".join(str(m) for m in exc.messages)) from None
+
+
+def _generated_password(user: Any) -> str:
+    for _ in range(10):
+        password = secrets.token_urlsafe(12)
+        try:
+            _validate_password(password, user)
+        except SetupError:
+            continue
+        return password
+    raise SetupError("não foi possível gerar uma senha aceita pelos validadores do Django.")
+
+
+def _prompt_password(user: Any, say: Callable[[str], None]) -> str | None:
+    """Ask twice on the terminal; empty means "generate one"."""
+    say(f'Defina a senha do administrador "{user.get_username()}" (vazio = gerar uma aleatória).')
+    for _ in range(PASSWORD_ATTEMPTS):
+        first = getpass.getpass("Senha: ")
+        if not first:
+            return None
+        if getpass.getpass("Repita a senha: ") != first:
+            say("As senhas não conferem; tente de novo.")
+            continue
+        try:
+            _validate_password(first, user)
+        except SetupError as exc:
+            say(str(exc).capitalize())
+            continue
+        return first
+    raise SetupError(f"senha não definida após {PASSWORD_ATTEMPTS} tentativas.")
+
+
+def admin_ensure(
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    interactive: bool,
+    say: Callable[[str], None],
+) -> tuple[str, str | None]:
+    """Create the superuser when absent; returns (what happened, generated password or None)."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    if user is not None:
+        if password is None:
+            return "já existia (senha mantida)", None
+        _validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        return "já existia (senha atualizada)", None
+    user = user_model(**{user_model.USERNAME_FIELD: username, "email": email})
+    generated = None
+    if password is not None:
+        _validate_password(password, user)
+    elif interactive:
+        password = _prompt_password(user, say)
+    if password is None:
+        password = generated = _generated_password(user)
+    user_model._default_manager.create_superuser(
+        **{user_model.USERNAME_FIELD: username}, email=email, password=password
+    )
+    return "criado", generated
