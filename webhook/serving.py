@@ -49,11 +49,7 @@ def serve_granian(
 
         def signal_handler_interrupt(self, *_args: Any, **_kwargs: Any) -> None:
             self.interrupt_signal = True
-            # Ctrl+C reaches the whole process group: the workers stop on their own at the same
-            # moment. Marked as stopped by us, so granian neither reports them as crashed
-            # ("Unexpected exit") nor starts new ones while everything shuts down.
-            for worker in getattr(self, "wrks", ()):
-                worker.interrupt_by_parent = True
+            _stopped_by_us(self)
 
     # The WSGI workers' handler has the same flaws; granian installs it from granian._signals
     # after the loader has run, so the workers take this one instead. (RSGI workers use the
@@ -74,6 +70,14 @@ def serve_granian(
         websockets=False,
         **options,
     ).serve(target_loader=loader)
+
+
+def _stopped_by_us(server: Any) -> None:
+    """Ctrl+C reaches the whole process group: the workers stop on their own at the same
+    moment. Marked as stopped by us, so granian neither reports them as crashed ("Unexpected
+    exit") nor starts new ones while everything shuts down."""
+    for worker in getattr(server, "wrks", ()):
+        worker.interrupt_by_parent = True
 
 
 class _WakingEvent(threading.Event):
