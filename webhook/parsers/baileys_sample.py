@@ -22,18 +22,10 @@ from webhook.events import (
     ParseResult,
     ReactionEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
-    obj,
-    parse_proto,
-    proto_edit,
-    require_str,
-    text,
-)
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import parse_proto, proto_edit
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, is_group_jid, obj, require_str, text
 
 FAMILY = "baileys_sample"
 

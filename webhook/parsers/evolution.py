@@ -40,23 +40,10 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
-    EDIT_TYPES,
-    REVOKE_TYPES,
-    ProtoContent,
-    as_bool,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
-    iso_to_utc,
-    obj,
-    parse_proto,
-    require_str,
-    seq,
-    text,
-    unwrap_proto,
-)
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import EDIT_TYPES, REVOKE_TYPES, ProtoContent, parse_proto, unwrap_proto
+from webhook.parsers._time import epoch_to_utc, iso_to_utc
+from webhook.parsers._values import as_bool, is_group_jid, obj, require_str, seq, text
 
 FAMILY = "evolution"
 

@@ -41,16 +41,9 @@ from webhook.events import (
     ReactionEvent,
     StatusEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    as_float,
-    epoch_to_utc,
-    expected,
-    obj,
-    require_str,
-    seq,
-    text,
-)
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, as_float, obj, require_str, seq, text
 
 FAMILY = "meta_cloud"
 OBJECT = "whatsapp_business_account"

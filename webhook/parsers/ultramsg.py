@@ -12,7 +12,7 @@ Decisions where the vendor's docs are silent (each one pinned by a test):
   * ``message_ack``: ``ack`` is a word (UNVERIFIED, FORMATS.md assumes pending / server /
     device / read / played; numbers are read as whatsapp-web.js acks). ``time`` is the
     *message's* time, so the status has none (the processor uses the time of receipt).
-  * ``type`` words are whatsapp-web.js' (shared table in ``_common``); an unknown word is
+  * ``type`` words are whatsapp-web.js' (shared table in ``_webjs``); an unknown word is
     MessageType.UNKNOWN with the word in ``subtype``. ``revoked`` (whatsapp-web.js' placeholder,
     which keeps the original id) is a DeleteEvent on that id (UNVERIFIED for UltraMsg).
   * Media: the text is ``body`` (whatsapp-web.js puts the caption there), never the file
@@ -41,20 +41,14 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, as_float, is_group_jid, obj, require_str, seq, text
+from webhook.parsers._webjs import (
     WEBJS_MEDIA,
     WEBJS_VOICE,
-    as_bool,
-    as_float,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
-    obj,
     parse_vcard,
-    require_str,
-    seq,
     serialized,
-    text,
     webjs_ack,
     webjs_kind,
 )

@@ -49,26 +49,27 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import parse_proto
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import (
+    as_bool,
+    as_float,
+    as_int,
+    is_group_jid,
+    obj,
+    require_str,
+    seq,
+    text,
+)
+from webhook.parsers._webjs import (
     WEBJS_ACK_NAMES,
     WEBJS_ACKS,
     WEBJS_TYPES,
     WEBJS_VOICE,
-    as_bool,
-    as_float,
-    as_int,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
     is_serialized_id,
-    obj,
-    parse_proto,
     parse_vcard,
     rebuild_serialized_id,
-    require_str,
-    seq,
-    text,
 )
 
 FAMILY = "waha"
@@ -107,7 +108,7 @@ class WAMessage(TypedDict, total=False):
     _data: dict[str, Any]  # engine raw: WEBJS message model / NOWEB proto / GOWS event
 
 
-# whatsapp-web.js' acks and type words (shared with WPPConnect and UltraMsg: _common).
+# whatsapp-web.js' acks and type words (shared with WPPConnect and UltraMsg: _webjs).
 ACKS = WEBJS_ACKS
 ACK_NAMES = WEBJS_ACK_NAMES
 DATA_TYPES = WEBJS_TYPES

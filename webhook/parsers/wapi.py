@@ -41,18 +41,10 @@ from webhook.events import (
     ReactionEvent,
     StatusEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    obj,
-    parse_proto,
-    proto_edit,
-    require_str,
-    seq,
-    text,
-)
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import parse_proto, proto_edit
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, obj, require_str, seq, text
 
 FAMILY = "wapi"
 
