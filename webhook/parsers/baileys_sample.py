@@ -17,13 +17,14 @@ from typing import Any, TypedDict
 from webhook.events import (
     DEFAULT_CONTEXT,
     EditEvent,
+    Event,
     MessageEvent,
     ParseContext,
     ParseResult,
     ReactionEvent,
 )
 from webhook.parsers._common import edit_events, expected
-from webhook.parsers._proto import parse_proto, proto_edit
+from webhook.parsers._proto import ProtoContent, parse_proto, proto_edit
 from webhook.parsers._time import epoch_to_utc
 from webhook.parsers._values import as_bool, is_group_jid, obj, require_str, text
 
@@ -63,10 +64,7 @@ def parse(
     from_me = as_bool(key.get("fromMe"))
     is_group = is_group_jid(chat_id)
     participant = text(key.get("participant"))
-    message = payload.get("message") if obj(payload.get("message")) else payload.get("msgContent")
-    content = parse_proto(message, context_info=payload.get("contextInfo"))
-    if not content.kind and obj(payload.get("msgContent")):
-        content = parse_proto(payload.get("msgContent"))
+    content = _content(payload)
     client = client_key(payload)
     timestamp = expected(epoch_to_utc(payload.get("messageTimestamp")), "messageTimestamp")
     sender = "" if from_me else (participant if is_group else chat_id)
@@ -82,7 +80,6 @@ def parse(
             raw=payload,
         )
         return ParseResult(family=FAMILY, event_type="reaction", client_key=client, events=(event,))
-    name = "" if from_me else text(payload.get("pushName"))
     edited = proto_edit(content)
     if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
         edit = EditEvent(
@@ -93,14 +90,7 @@ def parse(
             chat_id=chat_id,
             raw=payload,
         )
-        events = edit_events(
-            edit,
-            chat_name="" if is_group else name,
-            is_group=is_group,
-            sender_id=sender,
-            sender_name=name,
-            from_me=from_me,
-        )
+        events = _edit_events(payload, edit, sender, from_me)
         return ParseResult(
             family=FAMILY, event_type="edit", client_key=client, events=tuple(events)
         )
@@ -126,3 +116,29 @@ def parse(
         raw=payload,
     )
     return ParseResult(family=FAMILY, event_type="message", client_key=client, events=(event,))
+
+
+def _content(payload: dict[str, Any]) -> ProtoContent:
+    """``message`` when it is an object, else ``msgContent``; ``msgContent`` also when
+    ``message`` holds nothing the proto reader knows."""
+    message = payload.get("message") if obj(payload.get("message")) else payload.get("msgContent")
+    content = parse_proto(message, context_info=payload.get("contextInfo"))
+    if not content.kind and obj(payload.get("msgContent")):
+        content = parse_proto(payload.get("msgContent"))
+    return content
+
+
+def _edit_events(
+    payload: dict[str, Any], edit: EditEvent, sender: str, from_me: bool
+) -> list[Event]:
+    """The edited message (created if the original never arrived) and its EditEvent."""
+    is_group = is_group_jid(edit.chat_id)
+    name = "" if from_me else text(payload.get("pushName"))
+    return edit_events(
+        edit,
+        chat_name="" if is_group else name,
+        is_group=is_group,
+        sender_id=sender,
+        sender_name=name,
+        from_me=from_me,
+    )

@@ -160,6 +160,15 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             )
         ]
     name = text(sender.get("pushName")) or text(sender.get("verifiedBizName"))
+    # Who and where, the same for a message and for the message an edit creates.
+    people: dict[str, Any] = {
+        "chat_name": "" if (is_group or from_me) else name,
+        "is_group": is_group,
+        "sender_id": sender_id,
+        "sender_name": "" if from_me else name,
+        "from_me": from_me,
+        "status": DeliveryStatus.SENT if from_me else None,
+    }
     edited = proto_edit(content)
     if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
         edit = EditEvent(
@@ -170,26 +179,14 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             chat_id=chat_id,
             raw=payload,
         )
-        return edit_events(
-            edit,
-            chat_name="" if (is_group or from_me) else name,
-            is_group=is_group,
-            sender_id=sender_id,
-            sender_name="" if from_me else name,
-            from_me=from_me,
-            status=DeliveryStatus.SENT if from_me else None,
-        )
+        return edit_events(edit, **people)
     return [
         MessageEvent(
             client_key=client,
             timestamp=timestamp,
             message_id=message_id,
             chat_id=chat_id,
-            chat_name="" if (is_group or from_me) else name,
-            is_group=is_group,
-            sender_id=sender_id,
-            sender_name="" if from_me else name,
-            from_me=from_me,
+            **people,
             type=content.type,
             text=content.text,
             media=content.media,
@@ -197,7 +194,6 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             contacts=content.contacts,
             quoted_id=content.quoted_id,
             forwarded=content.forwarded,
-            status=DeliveryStatus.SENT if from_me else None,
             subtype=content.kind,
             raw=payload,
         )
