@@ -67,36 +67,32 @@ def parse(
     content = _content(payload)
     client = client_key(payload)
     timestamp = expected(epoch_to_utc(payload.get("messageTimestamp")), "messageTimestamp")
+    meta: dict[str, Any] = {"client_key": client, "timestamp": timestamp, "raw": payload}
     sender = "" if from_me else (participant if is_group else chat_id)
     if content.reaction_target:
         event = ReactionEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             target_id=content.reaction_target,
             emoji=content.reaction_emoji,
             chat_id=chat_id,
             sender_id=sender,
             from_me=from_me,
-            raw=payload,
         )
         return ParseResult(family=FAMILY, event_type="reaction", client_key=client, events=(event,))
     edited = proto_edit(content)
     if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
         edit = EditEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             target_id=edited[0],
             new_text=edited[1],
             chat_id=chat_id,
-            raw=payload,
         )
         events = _edit_events(payload, edit, sender, from_me)
         return ParseResult(
             family=FAMILY, event_type="edit", client_key=client, events=tuple(events)
         )
     event = MessageEvent(
-        client_key=client,
-        timestamp=timestamp,
+        **meta,
         message_id=message_id,
         chat_id=chat_id,
         # pushName is the author's name: it names a 1:1 chat only when the contact wrote.
@@ -113,7 +109,6 @@ def parse(
         quoted_id=content.quoted_id,
         forwarded=content.forwarded,
         subtype=content.kind,
-        raw=payload,
     )
     return ParseResult(family=FAMILY, event_type="message", client_key=client, events=(event,))
 

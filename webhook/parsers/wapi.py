@@ -145,18 +145,17 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     is_group = as_bool(payload.get("isGroup")) or chat_id.endswith("@g.us")
     content = parse_proto(payload.get("msgContent"))
     timestamp = expected(epoch_to_utc(payload.get("moment")), "moment")
+    meta: dict[str, Any] = {"client_key": client, "timestamp": timestamp, "raw": payload}
     sender_id = text(sender.get("id")) or _default_sender(payload, chat_id, from_me, is_group)
     if content.reaction_target:
         return [
             ReactionEvent(
-                client_key=client,
-                timestamp=timestamp,
+                **meta,
                 target_id=content.reaction_target,
                 emoji=content.reaction_emoji,
                 chat_id=chat_id,
                 sender_id=sender_id,
                 from_me=from_me,
-                raw=payload,
             )
         ]
     name = text(sender.get("pushName")) or text(sender.get("verifiedBizName"))
@@ -172,18 +171,15 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     edited = proto_edit(content)
     if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
         edit = EditEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             target_id=edited[0],
             new_text=edited[1],
             chat_id=chat_id,
-            raw=payload,
         )
         return edit_events(edit, **people)
     return [
         MessageEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             message_id=message_id,
             chat_id=chat_id,
             **people,
@@ -195,7 +191,6 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             quoted_id=content.quoted_id,
             forwarded=content.forwarded,
             subtype=content.kind,
-            raw=payload,
         )
     ]
 
