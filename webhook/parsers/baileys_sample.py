@@ -1,6 +1,6 @@
 """The README's sample shape: Baileys ``key``/``message`` plus W-API ``msgContent``.
 
-No public document describes it (FORMATS.md §4.3): it is the project's own sample format, as
+No public document describes it (docs/formats.md §8): it is the project's own sample format, as
 the README's curl example sends it::
 
     {"instanceId": "test_instance",

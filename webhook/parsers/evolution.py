@@ -1,4 +1,4 @@
-"""Evolution API v2 (2.1-2.3.6) and v1.8 (Baileys-based): FORMATS.md §3.
+"""Evolution API v2 (2.1-2.3.6) and v1.8 (Baileys-based): docs/formats.md §6.
 
 Every delivery is one envelope around event-specific ``data``::
 
@@ -6,8 +6,9 @@ Every delivery is one envelope around event-specific ``data``::
      "destination": "https://...", "date_time": "2025-11-29T04:06:41.123Z",
      "sender": "5511912345678@s.whatsapp.net", "server_url": "https://...", "apikey": null}
 
-``date_time`` is the gateway's *local* wall-clock time with a misleading ``Z`` (FORMATS §3.1):
-it is read in ``context.gateway_tz`` and used only when the data carries no time of its own.
+``date_time`` is the gateway's *local* wall-clock time with a misleading ``Z``
+(docs/formats.md §6.1): it is read in ``context.gateway_tz`` and used only when the data
+carries no time of its own.
 ``data`` is one object or, in some versions, an array of them: every item is parsed, in order.
 v1.8 message data carries ``owner`` (and updates ``datetime``); v1 keeps ``extendedTextMessage``
 where v2 rewrites it to ``conversation`` and lifts its ``contextInfo`` to ``data.contextInfo``.

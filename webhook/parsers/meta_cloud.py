@@ -1,4 +1,4 @@
-"""Meta WhatsApp Cloud API (official): FORMATS.md §2.
+"""Meta WhatsApp Cloud API (official): docs/formats.md §5.
 
 One POST is ``{"object": "whatsapp_business_account", "entry": [...]}``; every entry (a WABA)
 holds ``changes``, every change a ``field`` and a ``value`` whose ``metadata.phone_number_id``

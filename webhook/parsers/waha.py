@@ -1,4 +1,4 @@
-"""WAHA (devlikeapro/waha; engines WEBJS, NOWEB, GOWS): FORMATS.md §6.
+"""WAHA (devlikeapro/waha; engines WEBJS, NOWEB, GOWS): docs/formats.md §10.
 
 Every delivery is one envelope ``{id, timestamp (ms), event, session, metadata, me, payload,
 engine, environment}``; ``session`` is the client. Message ids are WAHA's serialized form

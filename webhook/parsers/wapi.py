@@ -1,4 +1,4 @@
-"""W-API (w-api.app, Baileys-based SaaS): FORMATS.md §4.
+"""W-API (w-api.app, Baileys-based SaaS): docs/formats.md §7.
 
 W-API posts one URL per kind. ``webhookReceived`` and ``webhookDelivery`` (our own sends) carry
 the Baileys proto message in ``msgContent``::
@@ -9,7 +9,7 @@ the Baileys proto message in ``msgContent``::
      "sender": {"id": "5511...", "pushName": "...", "profilePicture": "..."},
      "moment": 1764400000, "msgContent": {...}}
 
-No public sample exists for the status, presence and connection callbacks (FORMATS.md §4.2:
+No public sample exists for the status, presence and connection callbacks (docs/formats.md §7.3:
 UNVERIFIED). We accept the shapes below, which follow the received payload's naming, and the
 event may also come from the per-kind URL (``/webhook/<kind>``) when the body has none (such a
 body is still recognised: ``instanceId`` plus a W-API field, no Z-API ``type``, no sample ``key``):

@@ -1,4 +1,4 @@
-"""WPPConnect-Server (wppconnect-team/wppconnect-server, wa-js): FORMATS.md §7.
+"""WPPConnect-Server (wppconnect-team/wppconnect-server, wa-js): docs/formats.md §11.
 
 ``callWebHook`` posts ``Object.assign({event, session}, data)``: the wa-js object is merged at
 the top level next to ``event`` and ``session`` (the client). There is no signature: the

@@ -1,4 +1,4 @@
-"""Wuzapi (asternic/wuzapi, whatsmeow): FORMATS.md §9.
+"""Wuzapi (asternic/wuzapi, whatsmeow): docs/formats.md §13.
 
 Wuzapi posts a form by default (``application/x-www-form-urlencoded``, multipart when a file
 is attached) whose ``jsonData`` field is the JSON of the event; with ``WEBHOOK_FORMAT=json`` it
@@ -142,7 +142,7 @@ def client_key(payload: dict[str, Any]) -> str:
 
 def verify_signature(body: bytes, signature: str, key: str, fields: dict[str, str] | None) -> bool:
     """``x-hmac-signature``: hex HMAC-SHA256 keyed with the user's HMAC key, over the raw body
-    (JSON mode; FORMATS.md §9 also says form mode) or, as Wuzapi's current helpers.go signs
+    (JSON mode; docs/formats.md §13.1 also says form mode) or, as Wuzapi's current helpers.go signs
     form posts, over Go's ``json.Marshal`` of the form fields (``fields``, sorted keys)."""
     if not key or not isinstance(signature, str) or not signature.strip():
         return False

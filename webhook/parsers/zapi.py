@@ -1,4 +1,4 @@
-"""Z-API (z-api.io): FORMATS.md §5.
+"""Z-API (z-api.io): docs/formats.md §9.
 
 Every callback is one flat JSON object named by ``type``; ``instanceId`` is the client.
 ``ReceivedCallback`` (inbound messages, and our own with "notify sent by me") carries one
@@ -253,7 +253,7 @@ def _delivery(payload: dict[str, Any], client: str) -> list[Event]:
     chat_id = text(payload.get("phone"))
     error = text(payload.get("error"))
     status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
-    # No momment in the shape FORMATS documents (timestamp None); current docs add one.
+    # No momment in the shape docs/formats.md §9.2 documents (timestamp None); current docs add one.
     return [
         StatusEvent(
             **_common(payload, client),
