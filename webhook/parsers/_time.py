@@ -1,5 +1,5 @@
 """Event times: Unix epochs (seconds or milliseconds) and ISO-8601 strings -> aware UTC, with
-the sanity bounds of docs/formats.md §3 (before 2009 or more than a day ahead = absent).
+the sanity bounds of docs/formats.md §3.4 (before 2009 or more than a day ahead = absent).
 
 Pure: no Django, no settings, no I/O.
 """

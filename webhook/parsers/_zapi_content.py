@@ -70,7 +70,7 @@ def _media(body: dict[str, Any], kind: str) -> Content:
         width=as_int(body.get("width")),
         height=as_int(body.get("height")),
     )
-    # text is the caption only (docs/formats.md §3): a document's "title" is its name, kept in
+    # text is the caption only (docs/formats.md §3.5): a document's "title" is its name, kept in
     # the file name when there is no fileName.
     caption = text(body.get("caption"))
     extra = {"pageCount": as_int(body.get("pageCount"))} if "pageCount" in body else {}
