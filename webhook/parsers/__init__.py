@@ -5,7 +5,7 @@ Each module under this package exposes ``FAMILY`` (a short name), ``matches(payl
 delivery belongs to, read before anything else; a family whose deliveries can name several
 instances also has ``client_keys(payload) -> list[str]``) and
 ``parse(payload, *, path_event="", context=DEFAULT_CONTEXT) -> ParseResult``. Detection walks
-:data:`PARSERS` in order (FORMATS.md §1) and the first match wins. Adding a family is one
+:data:`PARSERS` in order (docs/formats.md §2) and the first match wins. Adding a family is one
 new module and one line in the table.
 
 Why the order is what it is (each module's ``matches`` is tested against every other

@@ -1,4 +1,4 @@
-"""Evolution API v2 (2.1-2.3.6) and v1.8 (Baileys-based): FORMATS.md §3.
+"""Evolution API v2 (2.1-2.3.6) and v1.8 (Baileys-based): docs/formats.md §6.
 
 Every delivery is one envelope around event-specific ``data``::
 
@@ -6,8 +6,9 @@ Every delivery is one envelope around event-specific ``data``::
      "destination": "https://...", "date_time": "2025-11-29T04:06:41.123Z",
      "sender": "5511912345678@s.whatsapp.net", "server_url": "https://...", "apikey": null}
 
-``date_time`` is the gateway's *local* wall-clock time with a misleading ``Z`` (FORMATS §3.1):
-it is read in ``context.gateway_tz`` and used only when the data carries no time of its own.
+``date_time`` is the gateway's *local* wall-clock time with a misleading ``Z``
+(docs/formats.md §6.1): it is read in ``context.gateway_tz`` and used only when the data
+carries no time of its own.
 ``data`` is one object or, in some versions, an array of them: every item is parsed, in order.
 v1.8 message data carries ``owner`` (and updates ``datetime``); v1 keeps ``extendedTextMessage``
 where v2 rewrites it to ``conversation`` and lifts its ``contextInfo`` to ``data.contextInfo``.
@@ -23,40 +24,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webhook.events import (
     DEFAULT_CONTEXT,
-    ConnectionEvent,
-    ConnectionState,
-    ContactEvent,
     DeleteEvent,
-    DeliveryStatus,
     EditEvent,
     Event,
     MessageEvent,
     MessageType,
     ParseContext,
     ParseResult,
-    PresenceEvent,
-    QrCodeEvent,
     ReactionEvent,
-    StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
-    EDIT_TYPES,
-    REVOKE_TYPES,
-    ProtoContent,
-    as_bool,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
-    iso_to_utc,
-    obj,
-    parse_proto,
-    require_str,
-    seq,
-    text,
-    unwrap_proto,
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._evolution_events import (
+    Delivery,
+    connection_events,
+    contact_events,
+    deletes,
+    delivery_status,
+    items,
+    meta,
+    presence_events,
+    qrcode_events,
+    receipts,
 )
+from webhook.parsers._proto import EDIT_TYPES, REVOKE_TYPES, ProtoContent, parse_proto, unwrap_proto
+from webhook.parsers._time import epoch_to_utc, iso_to_utc
+from webhook.parsers._values import as_bool, is_group_jid, obj, require_str, text
 
 FAMILY = "evolution"
 
@@ -90,20 +83,6 @@ class EvolutionMessage(TypedDict, total=False):
     owner: str
 
 
-class EvolutionUpdate(TypedDict, total=False):
-    """``messages.update`` data: v2 ``keyId`` (``messageId`` is Evolution's DB row id, never
-    the WhatsApp id); v1.8 spreads the key (``id``) and adds ``datetime`` in milliseconds."""
-
-    keyId: str
-    messageId: str
-    id: str
-    remoteJid: str
-    fromMe: bool
-    participant: str
-    status: str | int
-    datetime: int
-
-
 class EvolutionProtocol(TypedDict, total=False):
     """``messages.edited`` / ``send.message.update`` data: the proto ``protocolMessage``."""
 
@@ -111,39 +90,6 @@ class EvolutionProtocol(TypedDict, total=False):
     type: str  # MESSAGE_EDIT | REVOKE (enum names; numbers on raw builds)
     editedMessage: dict[str, Any]
     timestampMs: str
-
-
-class EvolutionConnection(TypedDict, total=False):
-    instance: str
-    wuid: str  # own JID once connected
-    state: str  # open | connecting | close | refused
-    statusReason: int  # Baileys DisconnectReason: 200, 401, 428, 515...
-
-
-# renderStatus.ts, by name and by its numeric (proto WebMessageInfo.Status) value.
-STATUSES: dict[str, DeliveryStatus] = {
-    "ERROR": DeliveryStatus.FAILED,
-    "PENDING": DeliveryStatus.PENDING,
-    "SERVER_ACK": DeliveryStatus.SENT,  # one tick: WhatsApp's server has it
-    "DELIVERY_ACK": DeliveryStatus.DELIVERED,  # also stamped on every incoming message
-    "READ": DeliveryStatus.READ,
-    "PLAYED": DeliveryStatus.PLAYED,  # voice / video note played
-    "DELETED": DeliveryStatus.DELETED,  # deleted through the API
-    "0": DeliveryStatus.FAILED,
-    "1": DeliveryStatus.PENDING,
-    "2": DeliveryStatus.SENT,
-    "3": DeliveryStatus.DELIVERED,
-    "4": DeliveryStatus.READ,
-    "5": DeliveryStatus.PLAYED,
-}
-
-CONNECTION_STATES: dict[str, ConnectionState] = {
-    "open": ConnectionState.OPEN,
-    "connecting": ConnectionState.CONNECTING,
-    "close": ConnectionState.CLOSED,
-    "closed": ConnectionState.CLOSED,  # status.instance after a logout
-    "refused": ConnectionState.CLOSED,  # QR code limit reached: the session was given up
-}
 
 
 def matches(payload: dict[str, Any]) -> bool:
@@ -156,15 +102,6 @@ def matches(payload: dict[str, Any]) -> bool:
 
 def client_key(payload: dict[str, Any]) -> str:
     return text(payload.get("instance")).strip()
-
-
-@dataclass(frozen=True, slots=True)
-class _Delivery:
-    """What every event of one delivery shares."""
-
-    client: str
-    own_jid: str  # envelope "sender": the connected number
-    time: datetime | None  # envelope date_time in UTC: the fallback event time
 
 
 def gateway_time_to_utc(value: Any, zone: str) -> datetime | None:
@@ -197,7 +134,7 @@ def parse(
             client_key=client,
             ignored_reason=f"event {event_type or '?'} not handled",
         )
-    delivery = _Delivery(
+    delivery = Delivery(
         client=client,
         own_jid=text(payload.get("sender")).strip(),
         time=gateway_time_to_utc(payload.get("date_time"), context.gateway_tz),
@@ -216,23 +153,6 @@ def parse(
 def _event_name(event: str) -> str:
     """messages.upsert, MESSAGES_UPSERT and the by-events path messages-upsert are one name."""
     return event.strip().strip("/").lower().replace("_", ".").replace("-", ".")
-
-
-def _items(data: Any) -> list[dict[str, Any]]:
-    """One object or an array of them; other values (and non-object items) give nothing."""
-    if isinstance(data, dict):
-        return [data]
-    return [item for item in seq(data) if isinstance(item, dict)]
-
-
-def _meta(delivery: _Delivery, timestamp: datetime | None, raw: Any) -> dict[str, Any]:
-    """The fields every event shares."""
-    return {"client_key": delivery.client, "timestamp": timestamp, "raw": raw}
-
-
-def _status(value: Any) -> DeliveryStatus | None:
-    name = text(value).strip().upper()
-    return expected(STATUSES.get(name, DeliveryStatus.UNKNOWN), "data.status") if name else None
 
 
 def _alt(primary: str, *candidates: Any) -> str:
@@ -260,17 +180,17 @@ class _Head:
     timestamp: datetime | None
 
 
-def _messages(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    events = [event for item in _items(data) for event in _message_item(item, delivery)]
+def _messages(data: Any, delivery: Delivery) -> tuple[list[Event], str]:
+    events = [event for item in items(data) for event in _message_item(item, delivery)]
     return events, "no message to apply in data"
 
 
-def _head(data: EvolutionMessage, delivery: _Delivery) -> _Head:
+def _head(data: EvolutionMessage, delivery: Delivery) -> _Head:
     timestamp = expected(epoch_to_utc(data.get("messageTimestamp")), "data.messageTimestamp")
     return _head_of_key(obj(data.get("key")), delivery, timestamp or delivery.time)
 
 
-def _head_of_key(key: EvolutionKey, delivery: _Delivery, timestamp: datetime | None) -> _Head:
+def _head_of_key(key: EvolutionKey, delivery: Delivery, timestamp: datetime | None) -> _Head:
     message_id = require_str(key, "id", where="data.key.id")
     chat_id = require_str(key, "remoteJid", where="data.key.remoteJid")
     from_me = as_bool(key.get("fromMe"))
@@ -293,7 +213,7 @@ def _head_of_key(key: EvolutionKey, delivery: _Delivery, timestamp: datetime | N
     )
 
 
-def _message_item(data: EvolutionMessage, delivery: _Delivery) -> list[Event]:
+def _message_item(data: EvolutionMessage, delivery: Delivery) -> list[Event]:
     head = _head(data, delivery)
     content = parse_proto(data.get("message"), context_info=data.get("contextInfo"))
     if content.type is MessageType.REACTION:
@@ -301,7 +221,7 @@ def _message_item(data: EvolutionMessage, delivery: _Delivery) -> list[Event]:
             where = "data.message.reactionMessage.key.id"
             raise PayloadError(f"missing or invalid '{where}'", field=where)
         reaction = ReactionEvent(
-            **_meta(delivery, head.timestamp, data),
+            **meta(delivery, head.timestamp, data),
             target_id=content.reaction_target,
             emoji=content.reaction_emoji,  # "" = the reaction was removed
             chat_id=head.chat_id,
@@ -317,7 +237,7 @@ def _message_item(data: EvolutionMessage, delivery: _Delivery) -> list[Event]:
 
 
 def _message_event(
-    data: EvolutionMessage, head: _Head, content: ProtoContent, delivery: _Delivery
+    data: EvolutionMessage, head: _Head, content: ProtoContent, delivery: Delivery
 ) -> MessageEvent:
     is_group = is_group_jid(head.chat_id)
     push_name = "" if head.from_me else text(data.get("pushName"))
@@ -329,7 +249,7 @@ def _message_event(
         media = replace(media, url=url or media.url, has_inline_data=isinstance(inline, str))
     v1 = "owner" in data or "datetime" in data
     return MessageEvent(
-        **_meta(delivery, head.timestamp, data),
+        **meta(delivery, head.timestamp, data),
         message_id=head.message_id,
         chat_id=head.chat_id,
         chat_name="" if is_group else push_name,
@@ -346,7 +266,7 @@ def _message_event(
         contacts=content.contacts,
         quoted_id=content.quoted_id,
         forwarded=content.forwarded,
-        status=_status(data.get("status")),
+        status=delivery_status(data.get("status")),
         subtype=content.kind or text(data.get("messageType")),
         extra={"version": "v1" if v1 else "v2", "source": text(data.get("source"))},
     )
@@ -356,7 +276,7 @@ def _protocol_events(
     proto: EvolutionProtocol,
     chat_id: str,
     timestamp: datetime | None,
-    delivery: _Delivery,
+    delivery: Delivery,
     head: _Head | None = None,
     push_name: str = "",
 ) -> list[Event]:
@@ -371,10 +291,10 @@ def _protocol_events(
     target = require_str(key, "id", where="protocolMessage.key.id")
     chat = chat_id or text(key.get("remoteJid")).strip()
     if not is_edit:
-        return [DeleteEvent(**_meta(delivery, timestamp, proto), target_id=target, chat_id=chat)]
+        return [DeleteEvent(**meta(delivery, timestamp, proto), target_id=target, chat_id=chat)]
     content = parse_proto(proto.get("editedMessage"))  # text, or a media caption
     edit = EditEvent(
-        **_meta(delivery, timestamp, proto), target_id=target, new_text=content.text, chat_id=chat
+        **meta(delivery, timestamp, proto), target_id=target, new_text=content.text, chat_id=chat
     )
     if not chat:
         return [edit]
@@ -400,52 +320,12 @@ def _edit_events(
     )
 
 
-# --- receipts, deletes, edits ---
+# --- edits (receipts and deletes: _evolution_events) ---
 
 
-def _updates(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
+def _edits(data: Any, delivery: Delivery) -> tuple[list[Event], str]:
     events: list[Event] = []
-    for item in _items(data):
-        update: EvolutionUpdate = item  # type: ignore[assignment]
-        v1 = "id" in update or "datetime" in update or "owner" in update
-        id_field = "id" if v1 and "keyId" not in update else "keyId"
-        message_id = require_str(item, id_field, where=f"data.{id_field}")
-        status = _status(update.get("status"))
-        if status is None:  # e.g. a poll update: no receipt to apply
-            continue
-        chat_id = text(update.get("remoteJid")).strip()
-        # Our message: who received it (2.2.x sets participant = remoteJid); theirs: ourselves.
-        recipient = text(update.get("participant")).strip() or chat_id
-        timestamp = epoch_to_utc(update.get("datetime")) or delivery.time  # v1 only: ms
-        events.append(
-            StatusEvent(
-                **_meta(delivery, timestamp, item),
-                message_id=message_id,
-                status=status,
-                chat_id=chat_id,
-                recipient_id=recipient if as_bool(update.get("fromMe")) else delivery.own_jid,
-            )
-        )
-    return events, "no status in data"
-
-
-def _deletes(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    events: list[Event] = []
-    for item in _items(data):
-        key = obj(item.get("key"))  # API delete: the stored message, whose own "id" is a DB id
-        where = "data.key.id" if key else "data.id"
-        key = key or item  # revoke: the bare Baileys key
-        target = require_str(key, "id", where=where)
-        chat_id = text(key.get("remoteJid")).strip()
-        events.append(
-            DeleteEvent(**_meta(delivery, delivery.time, item), target_id=target, chat_id=chat_id)
-        )
-    return events, "no message key in data"
-
-
-def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    events: list[Event] = []
-    for item in _items(data):
+    for item in items(data):
         key = obj(item.get("key"))
         chat_id = text(key.get("remoteJid")).strip()
         if "type" in item or "editedMessage" in item or not obj(item.get("message")):
@@ -460,7 +340,7 @@ def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
         content = parse_proto(item.get("message"))
         timestamp = epoch_to_utc(item.get("messageTimestamp")) or delivery.time
         edit = EditEvent(
-            **_meta(delivery, timestamp, item),
+            **meta(delivery, timestamp, item),
             target_id=require_str(key, "id", where="data.key.id"),
             new_text=content.text,
             chat_id=chat_id,
@@ -474,79 +354,23 @@ def _edits(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
     return events, "no edit or revoke in data"
 
 
-# --- instance events ---
+# Instance events (connection, QR code, contacts, presence): _evolution_events.
 
-
-def _connection(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    """connection.update {state, wuid, statusReason}; status.instance {status, ...ReasonCode}."""
-    events: list[Event] = []
-    for item in _items(data):
-        conn: EvolutionConnection = item  # type: ignore[assignment]
-        state = (text(conn.get("state")) or text(item.get("status"))).strip().lower()
-        reason = item.get("statusReason", item.get("disconnectionReasonCode"))
-        timestamp = iso_to_utc(item.get("disconnectionAt")) or delivery.time  # a real UTC ISO
-        events.append(
-            ConnectionEvent(
-                **_meta(delivery, timestamp, item),
-                state=CONNECTION_STATES.get(state, ConnectionState.UNKNOWN),
-                phone=text(conn.get("wuid")).strip(),
-                reason=text(reason),
-            )
-        )
-    return events, "no connection state in data"
-
-
-def _qrcode(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    item = obj(data)
-    qrcode = obj(item.get("qrcode"))
-    if not qrcode:  # {message: "QR code limit reached, please login again", statusCode}
-        return [], text(item.get("message")) or "no qrcode in data"
-    code, image = text(qrcode.get("code")), text(qrcode.get("base64"))
-    return [QrCodeEvent(**_meta(delivery, delivery.time, item), code=code, image=image)], ""
-
-
-def _contacts(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    """contacts.upsert / contacts.update {remoteJid, pushName}; chats.upsert {remoteJid, name}."""
-    events: list[Event] = []
-    for item in _items(data):
-        contact_id = text(item.get("remoteJid")).strip() or require_str(item, "id", where="data.id")
-        events.append(
-            ContactEvent(
-                **_meta(delivery, delivery.time, item),
-                contact_id=contact_id,
-                name=text(item.get("pushName")) or text(item.get("name")),
-                is_group=is_group_jid(contact_id),
-            )
-        )
-    return events, "no contact in data"
-
-
-def _presence(data: Any, delivery: _Delivery) -> tuple[list[Event], str]:
-    """presence.update {id, presences: {<jid>: {lastKnownPresence, lastSeen?}}}."""
-    events: list[Event] = []
-    for jid, state in obj(obj(data).get("presences")).items():
-        presence = text(obj(state).get("lastKnownPresence"))
-        events.append(
-            PresenceEvent(**_meta(delivery, delivery.time, state), chat_id=jid, presence=presence)
-        )
-    return events, "no presences in data"
-
-
-_Handler = Callable[[Any, _Delivery], tuple[list[Event], str]]
+_Handler = Callable[[Any, Delivery], tuple[list[Event], str]]
 
 # Normalised event name (see _event_name) -> handler; anything else is ignored with a reason.
 _HANDLERS: dict[str, _Handler] = {
     "messages.upsert": _messages,
     "send.message": _messages,  # sends through the API (status PENDING)
-    "messages.update": _updates,
-    "messages.delete": _deletes,
+    "messages.update": receipts,
+    "messages.delete": deletes,
     "messages.edited": _edits,
     "send.message.update": _edits,  # edits made through the API
-    "connection.update": _connection,
-    "status.instance": _connection,
-    "qrcode.updated": _qrcode,
-    "contacts.upsert": _contacts,
-    "contacts.update": _contacts,
-    "chats.upsert": _contacts,
-    "presence.update": _presence,
+    "connection.update": connection_events,
+    "status.instance": connection_events,
+    "qrcode.updated": qrcode_events,
+    "contacts.upsert": contact_events,
+    "contacts.update": contact_events,
+    "chats.upsert": contact_events,
+    "presence.update": presence_events,
 }

@@ -1,4 +1,4 @@
-"""Meta WhatsApp Cloud API (official): FORMATS.md §2.
+"""Meta WhatsApp Cloud API (official): docs/formats.md §5.
 
 One POST is ``{"object": "whatsapp_business_account", "entry": [...]}``; every entry (a WABA)
 holds ``changes``, every change a ``field`` and a ``value`` whose ``metadata.phone_number_id``
@@ -41,16 +41,9 @@ from webhook.events import (
     ReactionEvent,
     StatusEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    as_float,
-    epoch_to_utc,
-    expected,
-    obj,
-    require_str,
-    seq,
-    text,
-)
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, as_float, obj, require_str, seq, text
 
 FAMILY = "meta_cloud"
 OBJECT = "whatsapp_business_account"

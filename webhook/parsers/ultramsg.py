@@ -1,4 +1,4 @@
-"""UltraMsg (ultramsg.com, whatsapp-web.js based SaaS): FORMATS.md §8.
+"""UltraMsg (ultramsg.com, whatsapp-web.js based SaaS): docs/formats.md §12.
 
 Every delivery is ``{event_type, instanceId, id, referenceId, hash?, data{...}}``; ``instanceId``
 is the client and ``data`` a whatsapp-web.js-like message: ``id`` is the serialized
@@ -9,10 +9,10 @@ is the client and ``data`` a whatsapp-web.js-like message: ``id`` is the seriali
 Decisions where the vendor's docs are silent (each one pinned by a test):
   * ``message_received`` (theirs) and ``message_create`` (ours, ``fromMe``) are parsed alike;
     the chat is ``fromMe ? to : from``; the sender ``author`` in groups, else ``from``.
-  * ``message_ack``: ``ack`` is a word (UNVERIFIED, FORMATS.md assumes pending / server /
+  * ``message_ack``: ``ack`` is a word (UNVERIFIED, docs/formats.md §12.1 assumes pending / server /
     device / read / played; numbers are read as whatsapp-web.js acks). ``time`` is the
     *message's* time, so the status has none (the processor uses the time of receipt).
-  * ``type`` words are whatsapp-web.js' (shared table in ``_common``); an unknown word is
+  * ``type`` words are whatsapp-web.js' (shared table in ``_webjs``); an unknown word is
     MessageType.UNKNOWN with the word in ``subtype``. ``revoked`` (whatsapp-web.js' placeholder,
     which keeps the original id) is a DeleteEvent on that id (UNVERIFIED for UltraMsg).
   * Media: the text is ``body`` (whatsapp-web.js puts the caption there), never the file
@@ -41,20 +41,14 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, as_float, is_group_jid, obj, require_str, seq, text
+from webhook.parsers._webjs import (
     WEBJS_MEDIA,
     WEBJS_VOICE,
-    as_bool,
-    as_float,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
-    obj,
     parse_vcard,
-    require_str,
-    seq,
     serialized,
-    text,
     webjs_ack,
     webjs_kind,
 )
@@ -88,7 +82,7 @@ class UltraMessage(TypedDict, total=False):
     time: int  # seconds
 
 
-# Ack words (UNVERIFIED: FORMATS.md §8) -> status; numbers go through whatsapp-web.js' table.
+# Ack words (UNVERIFIED: docs/formats.md §12.1) -> status; numbers: whatsapp-web.js' table.
 ACKS: dict[str, DeliveryStatus] = {
     "error": DeliveryStatus.FAILED,
     "pending": DeliveryStatus.PENDING,

@@ -1,4 +1,4 @@
-"""WAHA (devlikeapro/waha; engines WEBJS, NOWEB, GOWS): FORMATS.md §6.
+"""WAHA (devlikeapro/waha; engines WEBJS, NOWEB, GOWS): docs/formats.md §10.
 
 Every delivery is one envelope ``{id, timestamp (ms), event, session, metadata, me, payload,
 engine, environment}``; ``session`` is the client. Message ids are WAHA's serialized form
@@ -38,10 +38,7 @@ from webhook.events import (
     DeliveryStatus,
     EditEvent,
     Event,
-    Location,
-    Media,
     MessageEvent,
-    MessageType,
     ParseContext,
     ParseResult,
     PresenceEvent,
@@ -49,26 +46,23 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
-    WEBJS_ACK_NAMES,
-    WEBJS_ACKS,
-    WEBJS_TYPES,
-    WEBJS_VOICE,
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import (
     as_bool,
-    as_float,
     as_int,
-    edit_events,
-    epoch_to_utc,
-    expected,
     is_group_jid,
-    is_serialized_id,
     obj,
-    parse_proto,
-    parse_vcard,
-    rebuild_serialized_id,
     require_str,
     seq,
     text,
+)
+from webhook.parsers._waha_content import message_content
+from webhook.parsers._webjs import (
+    WEBJS_ACK_NAMES,
+    WEBJS_ACKS,
+    is_serialized_id,
+    rebuild_serialized_id,
 )
 
 FAMILY = "waha"
@@ -107,14 +101,10 @@ class WAMessage(TypedDict, total=False):
     _data: dict[str, Any]  # engine raw: WEBJS message model / NOWEB proto / GOWS event
 
 
-# whatsapp-web.js' acks and type words (shared with WPPConnect and UltraMsg: _common).
+# whatsapp-web.js' acks (shared with WPPConnect and UltraMsg: _webjs); its type words and the
+# engines' message contents: _waha_content.
 ACKS = WEBJS_ACKS
 ACK_NAMES = WEBJS_ACK_NAMES
-DATA_TYPES = WEBJS_TYPES
-VOICE_KINDS = WEBJS_VOICE
-# Media mimetype prefix -> type, when the engine names no kind (anything else: document).
-MIME_TYPES = {"image/": MessageType.IMAGE, "video/": MessageType.VIDEO, "audio/": MessageType.AUDIO}
-_MEDIA_TYPES = frozenset({*MIME_TYPES.values(), MessageType.DOCUMENT, MessageType.STICKER})
 
 CONNECTION_STATES: dict[str, ConnectionState] = {
     "WORKING": ConnectionState.OPEN,
@@ -179,71 +169,6 @@ def _author(p: dict[str, Any], chat_id: str, d: _Delivery) -> str:
     return chat_id
 
 
-_vcard = parse_vcard
-
-
-def _kind(p: dict[str, Any], data: dict[str, Any]) -> tuple[MessageType, bool, str]:
-    """(type, voice note, provider kind): the engine's own word first, then the content."""
-    hint = text(data.get("type")) or text(obj(data.get("Info")).get("MediaType"))
-    if hint:
-        return DATA_TYPES.get(hint, MessageType.UNKNOWN), hint in VOICE_KINDS, hint
-    proto = parse_proto(data["message"]) if obj(data.get("message")) else None  # NOWEB
-    if proto is not None and proto.kind:
-        return proto.type, bool(proto.media and proto.media.voice), proto.kind
-    if obj(p.get("location")):
-        return MessageType.LOCATION, False, ""
-    if seq(p.get("vCards")):
-        return MessageType.CONTACT, False, ""
-    mime = text(obj(p.get("media")).get("mimetype")) or text(data.get("mimetype"))
-    for prefix, msg_type in MIME_TYPES.items():
-        if mime.startswith(prefix):
-            return msg_type, False, ""
-    if mime or as_bool(p.get("hasMedia")):
-        return MessageType.DOCUMENT, False, ""
-    return (MessageType.TEXT if text(p.get("body")) else MessageType.UNKNOWN), False, ""
-
-
-def _media(p: dict[str, Any], data: dict[str, Any], voice: bool) -> Media:
-    """WAHA's media{url, mimetype, filename}; details from WEBJS _data or the NOWEB proto."""
-    media = obj(p.get("media"))
-    proto = (parse_proto(data["message"]).media if obj(data.get("message")) else None) or Media()
-    return Media(
-        url=text(media.get("url")) or text(p.get("mediaUrl")),
-        mimetype=text(media.get("mimetype")) or text(data.get("mimetype")) or proto.mimetype,
-        sha256=text(data.get("filehash")) or proto.sha256,
-        size=as_int(data.get("size")) or proto.size,
-        file_name=text(media.get("filename")) or text(data.get("filename")) or proto.file_name,
-        duration=as_int(data.get("duration")) or proto.duration,
-        voice=voice,
-        width=as_int(data.get("width")) or proto.width,
-        height=as_int(data.get("height")) or proto.height,
-        animated=as_bool(data.get("isAnimated")) or as_bool(data.get("isGif")) or proto.animated,
-    )
-
-
-def _content(p: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    msg_type, voice, kind = _kind(p, data)
-    parts: dict[str, Any] = {"type": msg_type, "subtype": kind, "text": text(p.get("body"))}
-    if msg_type in _MEDIA_TYPES or obj(p.get("media")):
-        parts["media"] = _media(p, data, voice)
-    if msg_type is MessageType.LOCATION:
-        loc = obj(p.get("location"))
-        description = text(loc.get("description"))
-        parts["location"] = Location(
-            latitude=as_float(loc.get("latitude")),
-            longitude=as_float(loc.get("longitude")),
-            name=text(loc.get("name")) or description,
-            address=text(loc.get("address")),
-            url=text(loc.get("url")),
-        )
-        parts["text"] = description or parts["location"].name  # WEBJS body is a thumbnail
-    elif msg_type is MessageType.CONTACT:
-        parts["contacts"] = tuple(_vcard(c) for c in seq(p.get("vCards")) if isinstance(c, str))
-        contacts = parts["contacts"]
-        parts["text"] = contacts[0].display_name if contacts else ""  # WEBJS body is the vCard
-    return parts
-
-
 def _quoted(p: dict[str, Any], chat_id: str, d: _Delivery) -> str:
     """replyTo.id is the bare waId: serialized with the quoted author (ours or theirs)."""
     reply = obj(p.get("replyTo"))
@@ -291,7 +216,7 @@ def _message(p: dict[str, Any], d: _Delivery) -> list[Event]:
         forwarded=as_bool(data.get("isForwarded")),
         status=_status(p),
         extra={"engine": d.engine, "source": text(p.get("source"))},
-        **_content(p, data),
+        **message_content(p, data),
     )
     return [event]
 

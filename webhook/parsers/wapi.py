@@ -1,4 +1,4 @@
-"""W-API (w-api.app, Baileys-based SaaS): FORMATS.md §4.
+"""W-API (w-api.app, Baileys-based SaaS): docs/formats.md §7.
 
 W-API posts one URL per kind. ``webhookReceived`` and ``webhookDelivery`` (our own sends) carry
 the Baileys proto message in ``msgContent``::
@@ -9,7 +9,7 @@ the Baileys proto message in ``msgContent``::
      "sender": {"id": "5511...", "pushName": "...", "profilePicture": "..."},
      "moment": 1764400000, "msgContent": {...}}
 
-No public sample exists for the status, presence and connection callbacks (FORMATS.md §4.2:
+No public sample exists for the status, presence and connection callbacks (docs/formats.md §7.3:
 UNVERIFIED). We accept the shapes below, which follow the received payload's naming, and the
 event may also come from the per-kind URL (``/webhook/<kind>``) when the body has none (such a
 body is still recognised: ``instanceId`` plus a W-API field, no Z-API ``type``, no sample ``key``):
@@ -41,18 +41,10 @@ from webhook.events import (
     ReactionEvent,
     StatusEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    edit_events,
-    epoch_to_utc,
-    expected,
-    obj,
-    parse_proto,
-    proto_edit,
-    require_str,
-    seq,
-    text,
-)
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import parse_proto, proto_edit
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, obj, require_str, seq, text
 
 FAMILY = "wapi"
 
@@ -153,51 +145,44 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
     is_group = as_bool(payload.get("isGroup")) or chat_id.endswith("@g.us")
     content = parse_proto(payload.get("msgContent"))
     timestamp = expected(epoch_to_utc(payload.get("moment")), "moment")
+    meta: dict[str, Any] = {"client_key": client, "timestamp": timestamp, "raw": payload}
     sender_id = text(sender.get("id")) or _default_sender(payload, chat_id, from_me, is_group)
     if content.reaction_target:
         return [
             ReactionEvent(
-                client_key=client,
-                timestamp=timestamp,
+                **meta,
                 target_id=content.reaction_target,
                 emoji=content.reaction_emoji,
                 chat_id=chat_id,
                 sender_id=sender_id,
                 from_me=from_me,
-                raw=payload,
             )
         ]
     name = text(sender.get("pushName")) or text(sender.get("verifiedBizName"))
+    # Who and where, the same for a message and for the message an edit creates.
+    people: dict[str, Any] = {
+        "chat_name": "" if (is_group or from_me) else name,
+        "is_group": is_group,
+        "sender_id": sender_id,
+        "sender_name": "" if from_me else name,
+        "from_me": from_me,
+        "status": DeliveryStatus.SENT if from_me else None,
+    }
     edited = proto_edit(content)
     if edited is not None:  # a MESSAGE_EDIT protocolMessage: the original's id and new text
         edit = EditEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             target_id=edited[0],
             new_text=edited[1],
             chat_id=chat_id,
-            raw=payload,
         )
-        return edit_events(
-            edit,
-            chat_name="" if (is_group or from_me) else name,
-            is_group=is_group,
-            sender_id=sender_id,
-            sender_name="" if from_me else name,
-            from_me=from_me,
-            status=DeliveryStatus.SENT if from_me else None,
-        )
+        return edit_events(edit, **people)
     return [
         MessageEvent(
-            client_key=client,
-            timestamp=timestamp,
+            **meta,
             message_id=message_id,
             chat_id=chat_id,
-            chat_name="" if (is_group or from_me) else name,
-            is_group=is_group,
-            sender_id=sender_id,
-            sender_name="" if from_me else name,
-            from_me=from_me,
+            **people,
             type=content.type,
             text=content.text,
             media=content.media,
@@ -205,9 +190,7 @@ def _message(payload: dict[str, Any], client: str, event: str) -> list[Event]:
             contacts=content.contacts,
             quoted_id=content.quoted_id,
             forwarded=content.forwarded,
-            status=DeliveryStatus.SENT if from_me else None,
             subtype=content.kind,
-            raw=payload,
         )
     ]
 

@@ -1,4 +1,4 @@
-"""WPPConnect-Server (wppconnect-team/wppconnect-server, wa-js): FORMATS.md §7.
+"""WPPConnect-Server (wppconnect-team/wppconnect-server, wa-js): docs/formats.md §11.
 
 ``callWebHook`` posts ``Object.assign({event, session}, data)``: the wa-js object is merged at
 the top level next to ``event`` and ``session`` (the client). There is no signature: the
@@ -49,21 +49,15 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, as_float, as_int, is_group_jid, obj, seq, text
+from webhook.parsers._webjs import (
     WEBJS_MEDIA,
     WEBJS_VOICE,
-    as_bool,
-    as_float,
-    as_int,
-    epoch_to_utc,
-    expected,
-    is_group_jid,
     is_serialized_id,
-    obj,
     parse_vcard,
-    seq,
     serialized,
-    text,
     webjs_ack,
     webjs_kind,
 )

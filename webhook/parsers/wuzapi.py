@@ -1,4 +1,4 @@
-"""Wuzapi (asternic/wuzapi, whatsmeow): FORMATS.md §9.
+"""Wuzapi (asternic/wuzapi, whatsmeow): docs/formats.md §13.
 
 Wuzapi posts a form by default (``application/x-www-form-urlencoded``, multipart when a file
 is attached) whose ``jsonData`` field is the JSON of the event; with ``WEBHOOK_FORMAT=json`` it
@@ -7,7 +7,7 @@ JSON of ``jsonData`` with the other fields (``token``, ``userID``, ``instanceNam
 so this parser reads one shape: ``{type, event, state?, base64?, mimeType?, fileName?, s3?,
 instanceName?, userID?, token?}`` where ``event`` is the whatsmeow event marshalled by Go
 (``Info{Chat, Sender, IsFromMe, ID, Timestamp (RFC 3339 with the server's offset), ...}``,
-``Message`` = the proto with Go field names, read through ``_common.whatsmeow_message``).
+``Message`` = the proto with Go field names, read through ``_proto.whatsmeow_message``).
 
 The client is ``instanceName`` (the Wuzapi user's name), else ``userID``. Older Wuzapi forms
 carry neither, only the user ``token``: then the token says whose delivery it is
@@ -58,23 +58,17 @@ from webhook.events import (
     StatusEvent,
 )
 from webhook.exceptions import PayloadError
-from webhook.parsers._common import (
+from webhook.parsers._common import edit_events, expected
+from webhook.parsers._proto import (
     EDIT_TYPES,
     REVOKE_TYPES,
     ProtoContent,
-    as_bool,
-    edit_events,
-    expected,
-    is_group_jid,
-    iso_to_utc,
-    obj,
     parse_proto,
-    require_str,
-    seq,
-    text,
     unwrap_proto,
     whatsmeow_message,
 )
+from webhook.parsers._time import iso_to_utc
+from webhook.parsers._values import as_bool, is_group_jid, obj, require_str, seq, text
 
 FAMILY = "wuzapi"
 
@@ -148,7 +142,7 @@ def client_key(payload: dict[str, Any]) -> str:
 
 def verify_signature(body: bytes, signature: str, key: str, fields: dict[str, str] | None) -> bool:
     """``x-hmac-signature``: hex HMAC-SHA256 keyed with the user's HMAC key, over the raw body
-    (JSON mode; FORMATS.md §9 also says form mode) or, as Wuzapi's current helpers.go signs
+    (JSON mode; docs/formats.md §13.1 also says form mode) or, as Wuzapi's current helpers.go signs
     form posts, over Go's ``json.Marshal`` of the form fields (``fields``, sorted keys)."""
     if not key or not isinstance(signature, str) or not signature.strip():
         return False

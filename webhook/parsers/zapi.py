@@ -1,4 +1,4 @@
-"""Z-API (z-api.io): FORMATS.md §5.
+"""Z-API (z-api.io): docs/formats.md §9.
 
 Every callback is one flat JSON object named by ``type``; ``instanceId`` is the client.
 ``ReceivedCallback`` (inbound messages, and our own with "notify sent by me") carries one
@@ -16,39 +16,28 @@ Decisions where the vendor's docs are silent (each one pinned by a test):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, TypedDict
 
 from webhook.events import (
     DEFAULT_CONTEXT,
     ConnectionEvent,
     ConnectionState,
-    Contact,
     DeleteEvent,
     DeliveryStatus,
     EditEvent,
     Event,
-    Location,
-    Media,
     MessageEvent,
-    MessageType,
     ParseContext,
     ParseResult,
     PresenceEvent,
     ReactionEvent,
     StatusEvent,
 )
-from webhook.parsers._common import (
-    as_bool,
-    as_float,
-    as_int,
-    epoch_to_utc,
-    expected,
-    obj,
-    require_str,
-    seq,
-    text,
-)
+from webhook.parsers._common import expected
+from webhook.parsers._time import epoch_to_utc
+from webhook.parsers._values import as_bool, obj, require_str, seq, text
+from webhook.parsers._zapi_content import Content, message_content, system_content
 
 FAMILY = "zapi"
 
@@ -109,33 +98,12 @@ STATUSES: dict[str, DeliveryStatus] = {
     "PLAYED": DeliveryStatus.PLAYED,
 }
 
-# Media content key -> (normalised type, key of the file URL inside it).
-MEDIA_KINDS: dict[str, tuple[MessageType, str]] = {
-    "image": (MessageType.IMAGE, "imageUrl"),
-    "audio": (MessageType.AUDIO, "audioUrl"),  # ptt:true = voice note
-    "video": (MessageType.VIDEO, "videoUrl"),
-    "document": (MessageType.DOCUMENT, "documentUrl"),  # "title" is the name, not a caption
-    "sticker": (MessageType.STICKER, "stickerUrl"),
-}
 
 REVOKE = "REVOKE"
 
-# Envelope keys holding objects that are not the content (an ad's card next to "text").
-_ENVELOPE_OBJECTS = frozenset({"externalAdReply"})
 
 # Envelope flags kept in MessageEvent.extra (normalised nowhere else).
 _EXTRA_KEYS = ("fromApi", "isStatusReply", "isNewsletter", "broadcast", "waitingMessage", "photo")
-
-
-@dataclass(frozen=True, slots=True)
-class _Content:
-    type: MessageType
-    kind: str = ""
-    text: str = ""
-    media: Media | None = None
-    location: Location | None = None
-    contacts: tuple[Contact, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def matches(payload: dict[str, Any]) -> bool:
@@ -183,7 +151,7 @@ def _received(payload: dict[str, Any], client: str) -> list[Event]:
     reaction = obj(payload.get("reaction"))
     if reaction:
         return [_reaction(payload, client, reaction, chat_id)]
-    content = _system(payload, notification) if notification else _content(payload)
+    content = system_content(payload, notification) if notification else message_content(payload)
     message = _message(payload, client, message_id, chat_id, content)
     if as_bool(payload.get("isEdit")):
         # An edit carries the whole message: if the original never arrived, the message is
@@ -196,7 +164,7 @@ def _received(payload: dict[str, Any], client: str) -> list[Event]:
 
 
 def _message(
-    payload: dict[str, Any], client: str, message_id: str, chat_id: str, content: _Content
+    payload: dict[str, Any], client: str, message_id: str, chat_id: str, content: Content
 ) -> MessageEvent:
     from_me = as_bool(payload.get("fromMe"))
     is_group = _is_group(payload, chat_id)
@@ -259,88 +227,6 @@ def _reaction(
     )
 
 
-def _system(payload: dict[str, Any], notification: str) -> _Content:
-    extra: dict[str, Any] = {
-        "notificationParameters": [text(p) for p in seq(payload.get("notificationParameters"))]
-    }
-    if text(payload.get("callId")):
-        extra["callId"] = text(payload.get("callId"))
-    return _Content(MessageType.SYSTEM, kind=notification, text=notification, extra=extra)
-
-
-def _content(payload: dict[str, Any]) -> _Content:
-    for key, reader in _READERS.items():
-        if payload.get(key) is not None:  # wrong types read as an empty body
-            return reader(obj(payload[key]), key)
-    unknown = (k for k, v in payload.items() if isinstance(v, dict) and k not in _ENVELOPE_OBJECTS)
-    return _Content(MessageType.UNKNOWN, kind=next(unknown, ""))
-
-
-def _text(body: dict[str, Any], kind: str) -> _Content:
-    return _Content(MessageType.TEXT, kind=kind, text=text(body.get("message")))
-
-
-def _media(body: dict[str, Any], kind: str) -> _Content:
-    msg_type, url_key = MEDIA_KINDS[kind]
-    media = Media(
-        url=text(body.get(url_key)),
-        mimetype=text(body.get("mimeType")),
-        file_name=text(body.get("fileName")) or text(body.get("title")),
-        duration=as_int(body.get("seconds")),
-        voice=msg_type is MessageType.AUDIO and as_bool(body.get("ptt")),
-        width=as_int(body.get("width")),
-        height=as_int(body.get("height")),
-    )
-    # text is the caption only (docs/FORMATS §10): a document's "title" is its name, kept in
-    # the file name when there is no fileName.
-    caption = text(body.get("caption"))
-    extra = {"pageCount": as_int(body.get("pageCount"))} if "pageCount" in body else {}
-    return _Content(msg_type, kind=kind, text=caption, media=media, extra=extra)
-
-
-def _location(body: dict[str, Any], kind: str) -> _Content:
-    location = Location(
-        latitude=as_float(body.get("latitude")),
-        longitude=as_float(body.get("longitude")),
-        name=text(body.get("name")),
-        address=text(body.get("address")),
-        url=text(body.get("url")),
-    )
-    return _Content(MessageType.LOCATION, kind=kind, text=location.name, location=location)
-
-
-def _contact(body: dict[str, Any], kind: str) -> _Content:
-    contact = Contact(
-        display_name=text(body.get("displayName")),
-        vcard=text(body.get("vCard")),
-        phones=tuple(text(p) for p in seq(body.get("phones")) if text(p)),
-    )
-    return _Content(MessageType.CONTACT, kind=kind, text=contact.display_name, contacts=(contact,))
-
-
-def _button(body: dict[str, Any], kind: str) -> _Content:
-    extra = {"selected_id": text(body.get("buttonId"))}
-    return _Content(MessageType.BUTTON, kind=kind, text=text(body.get("message")), extra=extra)
-
-
-def _list(body: dict[str, Any], kind: str) -> _Content:
-    extra = {"selected_id": text(body.get("selectedRowId"))}
-    title = text(body.get("title")) or text(body.get("message"))
-    return _Content(MessageType.INTERACTIVE, kind=kind, text=title, extra=extra)
-
-
-# Content key -> reader, looked for in this order ("text" first: an ad reply decorates a text).
-# Any other content is MessageType.UNKNOWN with subtype = its key.
-_READERS: dict[str, Callable[[dict[str, Any], str], _Content]] = {
-    "text": _text,
-    **dict.fromkeys(MEDIA_KINDS, _media),
-    "location": _location,
-    "contact": _contact,
-    "buttonsResponseMessage": _button,
-    "listResponseMessage": _list,
-}
-
-
 # --- Status, delivery, connection and presence callbacks ---------------------------------------
 
 
@@ -367,7 +253,7 @@ def _delivery(payload: dict[str, Any], client: str) -> list[Event]:
     chat_id = text(payload.get("phone"))
     error = text(payload.get("error"))
     status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
-    # No momment in the shape FORMATS documents (timestamp None); current docs add one.
+    # No momment in the shape docs/formats.md §9.2 documents (timestamp None); current docs add one.
     return [
         StatusEvent(
             **_common(payload, client),

@@ -3,7 +3,7 @@
 An edit that says its chat creates the message with the edited text instead of being parked
 forever; its original, arriving late, completes that row, so both orders end with the same
 rows and statistics. An edit that names only its target (no chat) is parked as before.
-Meta's Cloud API delivers no edits (FORMATS.md §2: they surface as ``unsupported``), so it has
+Meta's Cloud API delivers no edits (docs/formats.md §5.4: they surface as ``unsupported``), so it has
 no edit path to check. Z-API's own test is in test_end_to_end_families.py.
 """
 

@@ -2,7 +2,7 @@
 
 Wuzapi posts ``application/x-www-form-urlencoded`` by default (``multipart/form-data`` when a
 file is attached) with the event JSON in ``jsonData`` and, in older versions, the user
-``token`` (FORMATS.md §9). The fixtures are the JSON-mode payloads; ``helpers.wuzapi_form``
+``token`` (docs/formats.md §13). The fixtures are the JSON-mode payloads; ``helpers.wuzapi_form``
 encodes them the way Wuzapi does. Secrets are made at run time.
 """
 

@@ -1,4 +1,4 @@
-"""Rules every family follows the same way (docs: FORMATS §10), checked on every fixture."""
+"""Rules every family follows the same way (docs/formats.md §3), checked on every fixture."""
 
 from __future__ import annotations
 

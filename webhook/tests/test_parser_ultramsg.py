@@ -1,6 +1,6 @@
 """UltraMsg parser: every fixture, every normalised field, detection and robustness.
 
-The fixtures follow FORMATS.md §8 (``{event_type, instanceId, id, referenceId, hash,
+The fixtures follow docs/formats.md §12 (``{event_type, instanceId, id, referenceId, hash,
 data{id, from, to, author, pushname, ack, type, body, media, fromMe, ..., time}}``); each one
 names its section, and what in it is UNVERIFIED, in ``_source``.
 """
@@ -295,7 +295,7 @@ def test_ack_of_their_message_has_no_recipient() -> None:
 
 
 def test_a_document_named_in_its_body_has_no_text() -> None:
-    """If the body is only the file's name, it is not a caption (FORMATS.md §10, text)."""
+    """If the body is only the file's name, it is not a caption (docs/formats.md §3.5)."""
     payload = fixture(FAMILY, "document")
     payload["data"]["body"] = "Comprovante_Pix_Poltrona"
     (event,) = ultramsg.parse(payload).events

@@ -1,6 +1,6 @@
 """WPPConnect-Server parser: every fixture, every normalised field, detection and robustness.
 
-The fixtures follow FORMATS.md §7 (``callWebHook`` merges the wa-js object at the top level
+The fixtures follow docs/formats.md §11 (``callWebHook`` merges the wa-js object at the top level
 next to ``event`` and ``session``; ``onack``'s id is an object; media ``body`` is a base64
 thumbnail and the text is ``caption``); each one names its section in ``_source``.
 """

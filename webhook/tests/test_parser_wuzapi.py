@@ -1,6 +1,6 @@
 """Wuzapi parser: every fixture, every normalised field, form decoding, HMAC and detection.
 
-Fixtures follow FORMATS.md §9 and are stored as the JSON-mode payload (the whatsmeow event as
+Fixtures follow docs/formats.md §13 and are stored as the JSON-mode payload (the whatsmeow event as
 Go marshals it, plus ``instanceName`` and ``userID``); the default form mode is the same JSON
 in a ``jsonData`` form field, which these tests encode with ``helpers.wuzapi_form`` and decode
 through ``WebhookValidator.decode`` exactly as both servers do.
@@ -550,7 +550,7 @@ def test_signature_over_the_raw_json_body() -> None:
 def test_signature_of_a_form_over_the_raw_body_or_go_json_of_its_fields() -> None:
     body, content_type = wuzapi_form(fixture(FAMILY, "text"), token="t0k3n")
     fields = form_fields(body, content_type)
-    assert wuzapi.verify_signature(body, _sign(body), SECRET, fields)  # FORMATS.md §9
+    assert wuzapi.verify_signature(body, _sign(body), SECRET, fields)  # docs/formats.md §13
     assert wuzapi.verify_signature(body, _sign(wuzapi.go_json(fields)), SECRET, fields)
     assert not wuzapi.verify_signature(body, _sign(wuzapi.go_json(fields)), SECRET, None)
 
