@@ -1,4 +1,4 @@
-"""Where each family's file comes from, and how it is fetched (FORMATS.md, the gateways' docs).
+"""Where each family's file comes from, and how it is fetched (docs/formats.md, the gateways' docs).
 
 ``source_for`` decides, when the message is applied, which way the file will be fetched;
 ``fetch`` writes the file's plaintext bytes into a temporary file. Credentials come from the
