@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from webhook.events import Contact, DeliveryStatus, MessageType
-from webhook.parsers._values import as_int, text
+from webhook.events import Contact, DeliveryStatus, Location, MessageType
+from webhook.parsers._values import as_float, as_int, text
 
 # Normalised type -> the ``type`` words whatsapp-web.js and wa-js use for it (WAHA GOWS'
 # Info.MediaType shares most of them).
@@ -104,3 +104,14 @@ def parse_vcard(card: str) -> Contact:
             waid = [p[5:] for p in params if p.lower().startswith("waid=")]
             phones.append(waid[0] if waid else value.strip())
     return Contact(display_name=name, vcard=card, phones=tuple(p for p in phones if p))
+
+
+def webjs_location(message: dict[str, Any]) -> Location:
+    """A whatsapp-web.js location message: ``lat``/``lng`` and ``loc`` ("name\\naddress")."""
+    name, _, address = text(message.get("loc")).partition("\n")
+    return Location(
+        latitude=as_float(message.get("lat")),
+        longitude=as_float(message.get("lng")),
+        name=name.strip(),
+        address=address.strip(),
+    )

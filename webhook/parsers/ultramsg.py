@@ -51,6 +51,7 @@ from webhook.parsers._webjs import (
     serialized,
     webjs_ack,
     webjs_kind,
+    webjs_location,
 )
 
 FAMILY = "ultramsg"
@@ -138,13 +139,7 @@ def _location(d: dict[str, Any]) -> Location:
             address=text(loc.get("address")) or address.strip(),
             url=text(loc.get("url")),
         )
-    name, _, address = text(d.get("loc")).partition("\n")
-    return Location(
-        latitude=as_float(d.get("lat")),
-        longitude=as_float(d.get("lng")),
-        name=name.strip(),
-        address=address.strip(),
-    )
+    return webjs_location(d)
 
 
 def _content(d: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,6 @@ from webhook.events import (
     DeleteEvent,
     DeliveryStatus,
     Event,
-    Location,
     Media,
     MessageEvent,
     MessageType,
@@ -51,7 +50,7 @@ from webhook.events import (
 from webhook.exceptions import PayloadError
 from webhook.parsers._common import expected
 from webhook.parsers._time import epoch_to_utc
-from webhook.parsers._values import as_bool, as_float, as_int, is_group_jid, obj, seq, text
+from webhook.parsers._values import as_bool, as_int, is_group_jid, obj, seq, text
 from webhook.parsers._webjs import (
     WEBJS_MEDIA,
     WEBJS_VOICE,
@@ -60,6 +59,7 @@ from webhook.parsers._webjs import (
     serialized,
     webjs_ack,
     webjs_kind,
+    webjs_location,
 )
 
 FAMILY = "wppconnect"
@@ -156,17 +156,6 @@ def _media(p: dict[str, Any], kind: str) -> Media:
     )
 
 
-def _location(p: dict[str, Any]) -> Location:
-    """``lat``/``lng`` and ``loc`` ("name\\naddress")."""
-    name, _, address = text(p.get("loc")).partition("\n")
-    return Location(
-        latitude=as_float(p.get("lat")),
-        longitude=as_float(p.get("lng")),
-        name=name.strip(),
-        address=address.strip(),
-    )
-
-
 def _content(p: dict[str, Any]) -> dict[str, Any]:
     kind = text(p.get("type")).strip()
     msg_type = webjs_kind(kind) if kind else MessageType.TEXT
@@ -175,7 +164,7 @@ def _content(p: dict[str, Any]) -> dict[str, Any]:
         parts["media"] = _media(p, kind)
         parts["text"] = text(p.get("caption"))  # body is a base64 thumbnail (or the file)
     elif msg_type is MessageType.LOCATION:
-        parts["location"] = _location(p)
+        parts["location"] = webjs_location(p)
         parts["text"] = parts["location"].name  # body is a thumbnail
     elif msg_type is MessageType.CONTACT:
         cards = [text(c.get("vcard")) for c in map(obj, seq(p.get("vcardList")))]

@@ -30,6 +30,7 @@ from webhook.models import (
     Sender,
     WebhookEvent,
 )
+from webhook.tests.fixture_rows import INSTANCES, META_SECOND
 from webhook.tests.helpers import (
     META_APP_SECRET,
     all_fixtures,
@@ -40,18 +41,6 @@ from webhook.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-INSTANCES = {
-    "meta_cloud": "106540352242922",
-    "evolution": "loja-centro",
-    "zapi": "3D2B1A0C9E8F7A6B5C4D",
-    "waha": "atendimento",
-    "wapi": "LITE-7XK2P9-QW3R8T",
-    "baileys_sample": "test_instance",
-    "wppconnect": "vendas",
-    "ultramsg": "instance105938",
-    "wuzapi": "suporte",
-}
-META_SECOND = "106540352242923"  # the other phone_number_id of the Meta batch
 API_TOKEN = "a" * 40
 
 # Fixtures whose single event is a message of the delivery kind below (the rest: the family's).
