@@ -51,6 +51,11 @@ def serve_granian(
             self.interrupt_signal = True
             _stopped_by_us(self)
 
+        def _spawn_worker(self, *args: Any, **kwargs: Any) -> Any:
+            worker = super()._spawn_worker(*args, **kwargs)
+            worker._watcher = lambda: _watch_worker(worker, self)
+            return worker
+
     # The WSGI workers' handler has the same flaws; granian installs it from granian._signals
     # after the loader has run, so the workers take this one instead. (RSGI workers use the
     # event loop's own signal handling, which has neither flaw.)
@@ -78,6 +83,22 @@ def _stopped_by_us(server: Any) -> None:
     exit") nor starts new ones while everything shuts down."""
     for worker in getattr(server, "wrks", ()):
         worker.interrupt_by_parent = True
+
+
+def _watch_worker(worker: Any, server: Any, grace: float = 2.0) -> None:
+    """granian's worker watcher, patient with a worker that exited cleanly.
+
+    Ctrl+C signals the whole group at once: a worker may finish stopping before this
+    process's own handler has run, and granian would call that a crash and start another.
+    A clean exit (code 0) waits up to 2 s for this process's stop; a crash (a kill, an
+    error) is reported and replaced at once, and so is a clean exit no stop follows."""
+    worker.inner.join()
+    if not worker.interrupt_by_parent and worker.inner.exitcode == 0:
+        deadline = time.monotonic() + grace
+        while not server.interrupt_signal and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker.interrupt_by_parent = bool(server.interrupt_signal)
+    type(worker)._watcher(worker)
 
 
 class _WakingEvent(threading.Event):

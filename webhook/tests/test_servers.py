@@ -103,3 +103,53 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+class _FakeProcess:
+    def __init__(self, exitcode: int) -> None:
+        self.exitcode = exitcode
+
+    def join(self) -> None:
+        return None
+
+
+class _FakeWorker:
+    """What granian's watcher touches on a worker: its process, its index, the parent's flag."""
+
+    def __init__(self, exitcode: int) -> None:
+        self.inner = _FakeProcess(exitcode)
+        self.interrupt_by_parent = False
+        self.idx = 0
+
+    def _watcher(self) -> None:  # granian's: reports and asks for a new worker unless stopped
+        if not self.interrupt_by_parent:
+            self.reported = True
+
+
+def _watch(worker: _FakeWorker, server: object, grace: float) -> bool:
+    from webhook.serving import _watch_worker
+
+    worker.reported = False
+    _watch_worker(worker, server, grace=grace)
+    return worker.reported
+
+
+def test_a_clean_exit_followed_by_our_stop_is_not_a_crash():
+    """The race the group's Ctrl+C causes: the worker is gone before this process's handler
+    ran. Its stop arriving within the grace makes the exit ours, not a crash."""
+    import threading
+    from types import SimpleNamespace
+
+    server = SimpleNamespace(interrupt_signal=False)
+    threading.Timer(0.1, lambda: setattr(server, "interrupt_signal", True)).start()
+    assert _watch(_FakeWorker(0), server, grace=5) is False
+
+
+def test_a_killed_worker_is_reported_at_once_and_a_lone_clean_exit_after_the_grace():
+    from types import SimpleNamespace
+
+    server = SimpleNamespace(interrupt_signal=False)
+    started = time.monotonic()
+    assert _watch(_FakeWorker(-signal.SIGKILL), server, grace=30) is True
+    assert time.monotonic() - started < 1  # a crash does not wait for the grace
+    assert _watch(_FakeWorker(0), server, grace=0.2) is True  # no stop came: replaced
