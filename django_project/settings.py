@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "webhook",
 ]
 
@@ -57,12 +58,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # pt-BR unless the user picked another language (cookie set by /i18n/setlang/).
+    "webhook.console.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "django_project.urls"
@@ -149,6 +152,23 @@ LOGIN_URL = "admin:login"
 
 # Webhook bodies are read whole by our own size check (WEBHOOK_MAX_BODY_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
+
+# Every page: scripts and styles only from our own static files (vendored, no CDN), no
+# inline script, no framing. Images also from data: URIs (QR codes drawn by the gateway).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Production hardening (DJANGO_DEBUG=0); TLS itself is the reverse proxy's / ngrok's job ---
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,8 +10,12 @@ admin.site.site_title = "MultiChat Webhook"
 admin.site.index_title = "Administração"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/webhook/status/", permanent=False)),
+    path("", RedirectView.as_view(url="/painel/", permanent=False)),
+    # Browsers ask for it on every page (the admin's too): the console's icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url="/static/webhook/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
+    path("painel/", include("webhook.console.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("webhook/", include("webhook.urls")),
     # Gateways configured without the trailing slash must not hit a redirect (POST bodies are lost).
     path("webhook", csrf_exempt(WebhookView.as_view())),

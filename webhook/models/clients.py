@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +88,16 @@ class Client(models.Model):
         help_text=_("X-Api-Key do WAHA ou apikey do Evolution. Nunca é exibida de volta."),
     )
     notes = models.TextField(_("observações"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        blank=True,
+        related_name="webhook_clients",
+        help_text=_(
+            "Team users who see this client in the console, conversations, events, media, "
+            "admin and API. Superusers see every client."
+        ),
+    )
     created_at = models.DateTimeField(_("criado em"), auto_now_add=True)
 
     class Meta:

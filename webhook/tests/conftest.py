@@ -161,3 +161,18 @@ def post(server, request, db) -> Callable[..., Reply]:
 @pytest.fixture
 def auth_headers(sample_client) -> dict[str, str]:
     return {"x-webhook-token": sample_client.webhook_token}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One clear line when the browser tests could not run here (no Chromium / playwright)."""
+    from webhook.tests.browser_support import missing_browser
+
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "browser tests skipped" in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests skipped: {missing_browser()}", yellow=True
+        )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from webhook.console import conversations, dashboard, events
+
+app_name = "console"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("conversas/", conversations.chat_list, name="chats"),
+    path("conversas/<int:pk>/", conversations.chat_detail, name="chat"),
+    path("eventos/", events.event_list, name="events"),
+    path("eventos/<int:pk>/", events.event_detail, name="event"),
+    path("eventos/<int:pk>/reprocessar/", events.event_replay, name="event-replay"),
+]
