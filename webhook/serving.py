@@ -30,9 +30,33 @@ def serve_granian(
     import granian._signals
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian.server import Server
 
     from webhook.log_safety import granian_log_config
+
+    # The WSGI workers' handler has the flaws _server_class() describes; granian installs it from
+    # granian._signals after the loader has run, so the workers take this one instead. (RSGI use the
+    # event loop's own signal handling, which has neither flaw.)
+    granian._signals.set_sync_signals = _set_sync_signals_in_a_thread
+    options: dict[str, Any] = {"blocking_threads": threads} if wsgi else {}
+    _server_class()(
+        target,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI if wsgi else Interfaces.RSGI,
+        workers=workers,
+        respawn_failed_workers=True,
+        workers_kill_timeout=5,
+        log_level=LogLevels.error if not log_access else LogLevels.info,
+        log_dictconfig=granian_log_config(),  # masked, one line per record
+        log_access=log_access,
+        websockets=False,
+        **options,
+    ).serve(target_loader=loader)
+
+
+def _server_class() -> type:
+    """granian's server with our fixes (imported late: granian is optional on Windows)."""
+    from granian.server import Server
 
     class _Server(Server):
         """Stops on the first SIGINT/SIGTERM, whichever thread the kernel hands it to.
@@ -56,25 +80,7 @@ def serve_granian(
             worker._watcher = lambda: _watch_worker(worker, self)
             return worker
 
-    # The WSGI workers' handler has the same flaws; granian installs it from granian._signals
-    # after the loader has run, so the workers take this one instead. (RSGI workers use the
-    # event loop's own signal handling, which has neither flaw.)
-    granian._signals.set_sync_signals = _set_sync_signals_in_a_thread
-    options: dict[str, Any] = {"blocking_threads": threads} if wsgi else {}
-    _Server(
-        target,
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI if wsgi else Interfaces.RSGI,
-        workers=workers,
-        respawn_failed_workers=True,
-        workers_kill_timeout=5,
-        log_level=LogLevels.error if not log_access else LogLevels.info,
-        log_dictconfig=granian_log_config(),  # masked, one line per record
-        log_access=log_access,
-        websockets=False,
-        **options,
-    ).serve(target_loader=loader)
+    return _Server
 
 
 def _stopped_by_us(server: Any) -> None:

@@ -14,7 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from webhook import ingest, sampling, selectors
+from webhook import access, ingest, sampling, selectors
 from webhook.conf import webhook_settings
 from webhook.front import read_bounded
 from webhook.models import Client, UnrecognisedItem, WebhookEvent
@@ -78,6 +78,15 @@ def api_authorized(request: HttpRequest) -> bool:
     )
 
 
+def api_scope(request: HttpRequest, queryset):
+    """The rows the caller may read: every client for the operator's bearer token, only the
+    user's clients for a logged-in user (``webhook.access``)."""
+    bearer = sampling.bearer_matches(
+        request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
+    )
+    return queryset if bearer else access.restrict(queryset, request.user)
+
+
 def _unauthorized() -> JsonResponse:
     return JsonResponse(
         {
@@ -95,6 +104,7 @@ class _ApiListView(View):
     def list(self, request: HttpRequest, queryset, as_dict) -> JsonResponse:
         if not api_authorized(request):
             return _unauthorized()
+        queryset = api_scope(request, queryset)
         try:
             page_size = min(max(int(request.GET.get("page_size", 50)), 1), MAX_PAGE_SIZE)
             page_number = max(int(request.GET.get("page", 1)), 1)

@@ -1,8 +1,9 @@
 """Serving stored media files: authenticated, by client permission, streamed with Range.
 
-Only a staff user may see files for now; ``media_visible_to`` is the one place that decides,
-so per-client restrictions can tighten it later. Types a browser could run as our origin's
-page (HTML, SVG, anything unknown) are always served as downloads; ``nosniff`` everywhere.
+A staff user who may see the file's client (``webhook.access``: superusers every client,
+other staff their clients); ``media_visible_to`` is the one place that decides. Types a
+browser could run as our origin's page (HTML, SVG, anything unknown) are always served as
+downloads; ``nosniff`` everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from webhook import access
 from webhook.media import storage
 from webhook.models import MediaFile
 
@@ -24,8 +26,13 @@ INLINE_MEDIA_TYPES = frozenset({"image", "sticker", "audio", "video"})
 
 
 def media_visible_to(user, media: MediaFile) -> bool:
-    """Who may see which client's files: staff only, for now (per-client users come later)."""
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
+    """Staff users who may see the file's client."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and access.can_see_client(user, media.client_id)
+    )
 
 
 def _stream(handle, start: int, length: int) -> Iterator[bytes]:

@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from webhook import access
 from webhook.models import Client, new_token
 
 KEEP_OR_CLEAR = gettext_lazy("Deixe em branco para manter; marque “apagar” para remover.")
@@ -116,9 +117,19 @@ class ClientAdmin(admin.ModelAdmin):
         "signing_secret",
         "clear_signing_secret",
         "notes",
+        "members",
         "created_at",
     )
+    filter_horizontal = ("members",)
     actions = ("regenerate_token",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
+        return access.restrict(super().get_queryset(request), request.user, "pk")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Client | None = None) -> tuple:
+        # Only a superuser decides who sees which client.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if access.sees_everything(request.user) else (*fields, "members")
 
     @admin.display(description=gettext_lazy("token do webhook"))
     def masked_token(self, obj: Client) -> str:

@@ -7,13 +7,16 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from webhook import access
+from webhook.models import Client
+
 RAW_DISPLAY_LIMIT = 200_000  # characters of a raw body shown on the page
 SHORT_TEXT = 80
-PRE_STYLE = "white-space: pre-wrap; max-height: 40em; overflow: auto"
 
 
 def shorten(text: str, size: int = SHORT_TEXT) -> str:
@@ -34,10 +37,35 @@ def preformatted(text: str) -> str:
     if len(text) > RAW_DISPLAY_LIMIT:
         note = _("… (truncado: %(n)s caracteres ao todo)") % {"n": len(text)}
         text = text[:RAW_DISPLAY_LIMIT] + "\n" + note
-    return format_html('<pre style="{}">{}</pre>', PRE_STYLE, text)
+    return format_html('<pre class="raw">{}</pre>', text)  # styled in admin/webhook.css
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ClientScopedAdmin(admin.ModelAdmin):
+    """Rows of the clients the user may see (``webhook.access``), everywhere the admin reads
+    them: change lists, change views (another client's row is "not found"), autocomplete,
+    the client choices of forms and the client filter (only clients of the user's rows)."""
+
+    client_field = "client"
+
+    class Media:
+        css = {"all": ["webhook/admin.css"]}  # the CSP allows no inline styles
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return access.restrict(super().get_queryset(request), request.user, self.client_field)
+
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any):
+        if db_field.related_model is Client:
+            kwargs["queryset"] = access.visible_clients(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_filter(self, request: HttpRequest) -> tuple:
+        return tuple(
+            (name, admin.RelatedOnlyFieldListFilter) if name == self.client_field else name
+            for name in super().get_list_filter(request)
+        )
+
+
+class ReadOnlyAdmin(ClientScopedAdmin):
     """Evidence and derived data: viewable, never added or edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
+from webhook.admin.common import (
+    ClientScopedAdmin,
+    ReadOnlyAdmin,
+    preformatted,
+    pretty_json,
+    shorten,
+)
 from webhook.models import Chat, MediaFile, Message, PendingUpdate, Sender
 
 
 @admin.register(Chat)
-class ChatAdmin(admin.ModelAdmin):
+class ChatAdmin(ClientScopedAdmin):
     list_display = (
         "__str__",
         "chat_id",
@@ -29,7 +35,7 @@ class ChatAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sender)
-class SenderAdmin(admin.ModelAdmin):
+class SenderAdmin(ClientScopedAdmin):
     list_display = ("__str__", "sender_id", "alt_id", "client", "is_me")
     list_filter = ("client", "is_me")
     search_fields = ("sender_id", "alt_id", "name")
@@ -38,7 +44,7 @@ class SenderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ClientScopedAdmin):
     list_display = (
         "chat",
         "sender",

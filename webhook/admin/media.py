@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from webhook.admin.common import ClientScopedAdmin
 from webhook.media.services import media_retry
 from webhook.models import MediaFile
 
@@ -40,7 +41,7 @@ def media_preview(media: MediaFile | None) -> str:
         thumb = reverse("webhook:media-thumb", args=[media.pk]) if media.thumbnail_name else url
         return format_html(
             '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
-            'style="max-width:320px;max-height:320px;width:100%;height:auto"></a><br>{}',
+            'class="media-preview"></a><br>{}',
             url,
             thumb,
             media.file_name or media.get_media_type_display(),
@@ -48,14 +49,13 @@ def media_preview(media: MediaFile | None) -> str:
         )
     if media.media_type == "audio":
         return format_html(
-            '<audio controls preload="metadata" src="{}" style="max-width:100%"></audio><br>{}',
+            '<audio controls preload="metadata" src="{}" class="media-preview"></audio><br>{}',
             url,
             size,
         )
     if media.media_type == "video":
         return format_html(
-            '<video controls preload="metadata" src="{}" style="max-width:100%;max-height:360px">'
-            "</video><br>{}",
+            '<video controls preload="metadata" src="{}" class="media-preview"></video><br>{}',
             url,
             size,
         )
@@ -69,7 +69,7 @@ def media_preview(media: MediaFile | None) -> str:
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(admin.ModelAdmin):
+class MediaFileAdmin(ClientScopedAdmin):
     list_display = (
         "id",
         "short_message",

@@ -72,6 +72,7 @@ def test_fetched_file_lands_in_s3_and_is_served_with_range(
     assert s3.get_object(Bucket=BUCKET, Key=media.storage_name)["Body"].read() == PLAIN
     assert not env.root.exists() or not any(env.root.rglob("*.jpg"))
     user = django_user_model.objects.create_user("s3op", password="x", is_staff=True)
+    media.client.members.add(user)  # a member of the file's client
     client.force_login(user)
     response = client.get(reverse("webhook:media-file", args=[media.pk]), HTTP_RANGE="bytes=0-9")
     assert response.status_code == 206
