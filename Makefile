@@ -34,6 +34,7 @@ lint: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/media.py
+	$(PY) bench/console.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
