@@ -47,9 +47,6 @@ class ClientScopedAdmin(admin.ModelAdmin):
 
     client_field = "client"
 
-    class Media:
-        css = {"all": ["webhook/admin.css"]}  # the CSP allows no inline styles
-
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return access.restrict(super().get_queryset(request), request.user, self.client_field)
 

@@ -13,6 +13,9 @@ import pytest
 from webhook.clients import client_directory
 from webhook.models import Client
 
+# The browser tests' fixtures (real servers + Chromium): see browser_support's docstring.
+from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_client_directory():

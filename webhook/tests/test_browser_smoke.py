@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
-
 pytestmark = pytest.mark.browser
 
 
