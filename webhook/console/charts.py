@@ -38,32 +38,35 @@ class Series:
 
 @dataclass(slots=True)
 class ColumnChart:
-    """Grouped vertical bars over a time axis, with a few horizontal grid lines."""
+    """Grouped vertical bars in a plot stretched to its box (``preserveAspectRatio="none"``):
+    the axes' labels are HTML beside it, so text stays legible at any width."""
 
     width: int
     height: int
     bars: list[Bar] = field(default_factory=list)
-    grid: list[Label] = field(default_factory=list)  # y of each line and its value
-    x_labels: list[Label] = field(default_factory=list)
-    baseline: float = 0.0
-    plot_left: float = 0.0
-    plot_right: float = 0.0
+    grid: list[Label] = field(default_factory=list)  # top to bottom: y of each line, value
+    x_labels: list[str] = field(default_factory=list)  # one per slot ("" when skipped)
     maximum: int = 0
 
     @property
     def view_box(self) -> str:
         return f"0 0 {self.width} {self.height}"
 
+    @property
+    def slots(self) -> int:
+        return len(self.x_labels)
+
 
 def nice_ceiling(value: float) -> int:
-    """The smallest 1, 2 or 5 × 10ⁿ at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return int(10 * magnitude)  # pragma: no cover - the loop always returns
+    """The top of a 4-step axis at or above ``value``: 4 × a round step (1, 1.2, 1.5, 2, … 8
+    × 10ⁿ, whole numbers only), so every grid line is a whole number."""
+    wanted = max(value, 1) / 4
+    magnitude = 10 ** math.floor(math.log10(wanted)) if wanted >= 1 else 1
+    for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        step = round(factor * magnitude, 6)
+        if step >= wanted and float(step).is_integer():
+            return int(4 * step)
+    return int(40 * magnitude)  # pragma: no cover - factor 10 always fits
 
 
 def column_chart(
@@ -71,42 +74,38 @@ def column_chart(
     titles: Sequence[str],
     series: Sequence[Series],
     *,
-    width: int = 640,
-    height: int = 220,
+    width: int = 600,
+    height: int = 200,
     label_every: int = 1,
 ) -> ColumnChart:
     """Bars of ``series`` side by side in each slot; ``titles`` name the slots in tooltips."""
-    left, right, top, bottom = 40.0, 6.0, 10.0, 24.0
-    chart = ColumnChart(width=width, height=height, plot_left=left, plot_right=width - right)
+    chart = ColumnChart(width=width, height=height)
     top_value = max((v for s in series for v in s.values), default=0)
     chart.maximum = nice_ceiling(top_value)
-    plot_h = height - top - bottom
-    chart.baseline = top + plot_h
-    for i in range(5):
-        value = chart.maximum * i / 4
-        y = chart.baseline - plot_h * i / 4
-        chart.grid.append(Label(left - 6, round(y, 1), _short(value)))
+    for i in range(4, -1, -1):
+        chart.grid.append(
+            Label(0, round(height - height * i / 4, 2), _short(chart.maximum * i / 4))
+        )
     slots = max(len(labels), 1)
-    slot_w = (width - left - right) / slots
-    gap = max(slot_w * 0.18, 1.0)
+    slot_w = width / slots
+    gap = slot_w * 0.2
     bar_w = (slot_w - gap) / max(len(series), 1)
     for index, label in enumerate(labels):
-        x0 = left + index * slot_w + gap / 2
+        x0 = index * slot_w + gap / 2
         for n, one in enumerate(series):
             value = one.values[index]
-            h = plot_h * value / chart.maximum
+            h = height * value / chart.maximum
             chart.bars.append(
                 Bar(
                     x=round(x0 + n * bar_w, 2),
-                    y=round(chart.baseline - h, 2),
-                    width=round(max(bar_w - 1, 1), 2),
+                    y=round(height - h, 2),
+                    width=round(bar_w * 0.92, 2),
                     height=round(h, 2),
                     css=one.css,
                     title=f"{titles[index]} · {one.name}: {value}",
                 )
             )
-        if index % label_every == 0:
-            chart.x_labels.append(Label(round(x0 + (slot_w - gap) / 2, 1), height - 6, label))
+        chart.x_labels.append(label if index % label_every == 0 else "")
     return chart
 
 

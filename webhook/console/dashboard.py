@@ -112,7 +112,7 @@ def live_context(request: HttpRequest, filters: Filters, now: datetime) -> dict:
         answer_rows=charts.bar_rows(answers.buckets, base=answers.answered or None),
         median=duration_label(answers.median),
         p90=duration_label(answers.p90),
-        waiting=waiting_chats(ids),
+        waiting=waiting_chats(ids, now),
         cards=client_cards(request, filters.shown, flow, answers, now),
         several=len(filters.shown) > 1,
     )

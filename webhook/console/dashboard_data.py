@@ -31,6 +31,7 @@ PERIODS = ("24h", "7d")
 DEFAULT_PERIOD = "24h"
 QR_CURRENT_FOR = timedelta(minutes=2)
 WAITING_SHOWN = 20
+LATE_AFTER = timedelta(hours=1)
 COUNTED = ("received", "sent", *MessageStats.COUNTED_TYPES, "other", "delivered", "read", "failed")
 # (key, lower bound in seconds, upper bound or None, label)
 RESPONSE_BUCKETS = (
@@ -261,9 +262,10 @@ class Waiting:
     client_name: str
     since: datetime
     received: int
+    late: bool  # waiting for an hour or more
 
 
-def waiting_chats(ids: list[int]) -> list[Waiting]:
+def waiting_chats(ids: list[int], now: datetime) -> list[Waiting]:
     """The chats waiting longest for our reply (their first unanswered message first)."""
     rows = (
         ContactStats.objects.filter(client_id__in=ids, waiting_since__isnull=False)
@@ -283,6 +285,7 @@ def waiting_chats(ids: list[int]) -> list[Waiting]:
                 client_name=row.client.name,
                 since=row.waiting_since,
                 received=row.received,
+                late=now - row.waiting_since >= LATE_AFTER,
             )
         )
     return found

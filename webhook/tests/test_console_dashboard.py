@@ -216,7 +216,10 @@ def test_fragment_is_only_the_live_part(admin_client):
     assert response.status_code == 200 and "<html" not in html
     assert 'data-kpi="received"' in html and "client-card" in html
     page = admin_client.get(PAGE + "?period=7d").content.decode()
-    assert 'hx-get="/painel/fragmento/?period=7d"' in page and 'hx-trigger="every 10s"' in page
+    assert (
+        'hx-get="/painel/fragmento/?period=7d"' in page
+        and 'hx-trigger="every 10s, refresh"' in page
+    )
 
 
 def test_names_are_escaped(admin_client):
@@ -308,3 +311,30 @@ def test_query_count_for_a_restricted_user(client, staff, django_assert_num_quer
     with django_assert_num_queries(8):
         html = client.get(PAGE).content.decode()
     assert html.count('class="card client-card"') == 2
+
+
+# --- the chart module --------------------------------------------------------------------
+
+
+def test_axis_tops_are_round_and_hold_the_maximum():
+    from webhook.console.charts import nice_ceiling
+
+    for top in (0, 1, 3, 5, 7, 13, 41, 99, 245, 1001, 12345):
+        ceiling = nice_ceiling(top)
+        assert ceiling >= top and ceiling % 4 == 0 and ceiling <= max(2 * top, 4)
+
+
+def test_column_chart_draws_a_titled_bar_per_value():
+    from webhook.console.charts import Series, column_chart
+
+    chart = column_chart(
+        ["10h", "11h", "12h"],
+        ["hora 10", "hora 11", "hora 12"],
+        [Series("Recebidas", "bar-in", [1, 8, 0]), Series("Enviadas", "bar-out", [2, 0, 3])],
+        label_every=2,
+    )
+    assert len(chart.bars) == 6 and chart.maximum == 8
+    tallest = max(chart.bars, key=lambda bar: bar.height)
+    assert tallest.height == chart.height and tallest.title == "hora 11 · Recebidas: 8"
+    assert chart.x_labels == ["10h", "", "12h"]
+    assert [line.text for line in chart.grid] == ["8", "6", "4", "2", "0"]
