@@ -6,15 +6,6 @@ from __future__ import annotations
 import pytest
 
 from webhook.sample import sample_payload
-from webhook.tests import browser_support
-
-# The shared fixtures, under the names pytest looks for in this module.
-browser, laptop, phone, stack = (
-    browser_support.browser,
-    browser_support.laptop,
-    browser_support.phone,
-    browser_support.stack,
-)
 
 pytestmark = pytest.mark.browser
 
