@@ -1,19 +1,21 @@
 """The dashboard's reads: everything comes from the statistics tables (MessageStats,
 ContactStats, RealTimeStats), never from scanning Message rows, in a fixed number of queries
-whatever the number of clients and chats:
+whatever the number of clients and chats (7, plus the session and the user):
 
 1. the visible clients with their RealTimeStats (one join),
-2. MessageStats of the period grouped by client and hour,
-3. ContactStats grouped by client: first-response buckets (conditional aggregation) and the
+2. MessageStats of the period summed per hour over the clients (at most 168 rows),
+3. MessageStats of the period summed per client (received/sent on the cards),
+4. ContactStats grouped by client: first-response buckets (conditional aggregation) and the
    chats waiting for our reply,
-4. and 5. the median and p90 of the first-response times (nearest rank, ``ORDER BY … LIMIT 1
+5. and 6. the median and p90 of the first-response times (nearest rank, ``ORDER BY … LIMIT 1
    OFFSET k`` in SQL), only when some chat was answered,
-6. the 20 chats waiting longest, with their chat and client.
+7. the 20 chats waiting longest, with their chat and client.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -112,10 +114,13 @@ class Window:
     def index(self, moment: datetime) -> int | None:
         if not self.start <= moment < self.end:
             return None
-        if self.daily:
-            day = timezone.localtime(moment).date()
-            return (day - timezone.localtime(self.start).date()).days
+        if self.daily:  # the last slot starting at or before the moment (local midnights)
+            return bisect_right(self.starts, moment) - 1
         return int((moment - self.start).total_seconds() // 3600)
+
+    @property
+    def starts(self) -> list[datetime]:
+        return [slot.start for slot in self.slots]
 
 
 def window(period: str, now: datetime) -> Window:
@@ -153,12 +158,14 @@ class Traffic:
 
 
 def traffic(ids: list[int], win: Window) -> Traffic:
-    rows = (
-        MessageStats.objects.filter(
-            client_id__in=ids, period_start__gte=win.start, period_start__lt=win.end
-        )
-        .values("client_id", "period_start")
-        .annotate(**{column: Sum(column) for column in COUNTED})
+    """Two grouped queries: the period's hours summed over the clients (at most 168 rows,
+    whatever the number of clients), and received/sent per client for the cards."""
+    in_period = MessageStats.objects.filter(
+        client_id__in=ids, period_start__gte=win.start, period_start__lt=win.end
+    )
+    hours = (
+        in_period.values_list("period_start")
+        .annotate(*(Sum(column) for column in COUNTED))
         .order_by()
     )
     result = Traffic(
@@ -167,17 +174,24 @@ def traffic(ids: list[int], win: Window) -> Traffic:
         totals=dict.fromkeys(COUNTED, 0),
         per_client={},
     )
-    for row in rows:
-        index = win.index(row["period_start"])
+    totals = [0] * len(COUNTED)
+    received_at, sent_at = COUNTED.index("received"), COUNTED.index("sent")
+    for moment, *sums in hours:
+        index = win.index(moment)
         if index is None:
             continue
-        result.received[index] += row["received"] or 0
-        result.sent[index] += row["sent"] or 0
-        mine = result.per_client.setdefault(row["client_id"], {"received": 0, "sent": 0})
-        mine["received"] += row["received"] or 0
-        mine["sent"] += row["sent"] or 0
-        for column in COUNTED:
-            result.totals[column] += row[column] or 0
+        result.received[index] += sums[received_at] or 0
+        result.sent[index] += sums[sent_at] or 0
+        for n, amount in enumerate(sums):
+            totals[n] += amount or 0
+    result.totals = dict(zip(COUNTED, totals, strict=True))
+    per_client = (
+        in_period.values_list("client_id").annotate(Sum("received"), Sum("sent")).order_by()
+    )
+    result.per_client = {
+        client_id: {"received": received or 0, "sent": sent or 0}
+        for client_id, received, sent in per_client
+    }
     return result
 
 

@@ -291,16 +291,16 @@ def test_query_count_does_not_grow_with_data(admin_client, django_assert_num_que
     now = timezone.now()
     seed(1, 10, now)
     admin_client.get(url)  # warm the session
-    with django_assert_num_queries(8) as small:
+    with django_assert_num_queries(9) as small:
         assert admin_client.get(url).status_code == 200
     ContactStats.objects.all().delete()
     Chat.objects.all().delete()
     Client.objects.all().delete()
     seed(5, 200, now)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = admin_client.get(url).content.decode()
     assert html.count('class="card client-card"') == 5
-    assert len(small.captured_queries) == 8
+    assert len(small.captured_queries) == 9
 
 
 def test_query_count_for_a_restricted_user(client, staff, django_assert_num_queries):
@@ -308,7 +308,7 @@ def test_query_count_for_a_restricted_user(client, staff, django_assert_num_quer
     for one in clients[:2]:
         one.members.add(staff)
     client.force_login(staff)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = client.get(PAGE).content.decode()
     assert html.count('class="card client-card"') == 2
 
@@ -338,3 +338,12 @@ def test_column_chart_draws_a_titled_bar_per_value():
     assert tallest.height == chart.height and tallest.title == "hora 11 · Recebidas: 8"
     assert chart.x_labels == ["10h", "", "12h"]
     assert [line.text for line in chart.grid] == ["8", "6", "4", "2", "0"]
+
+
+def test_english_when_chosen(admin_client, settings):
+    client = Client.objects.create(name="Loja", instance_id="loja")
+    RealTimeStats.objects.create(client=client, connection_state="open")
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = admin_client.get(PAGE).content.decode()
+    assert "Connected" in html and "Chats waiting for our reply" in html
+    assert "Conectado" not in html
