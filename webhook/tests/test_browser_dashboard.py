@@ -76,6 +76,8 @@ def test_a_posted_message_appears_without_a_reload(laptop, seeded):
     )
     assert laptop.page.evaluate("window.__sameDocument") is True  # no reload happened
     assert laptop.page.locator("#traffic-table").get_attribute("open") is not None
+    # the keyboard focus survives the refresh (the control is found again by its id)
+    assert laptop.page.evaluate("document.activeElement.id") == "traffic-table-toggle"
     assert laptop.page.locator(".client-card").count() == 2
 
 

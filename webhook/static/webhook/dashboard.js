@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var opened = {};
+  var focused = null; // id of the focused control inside the refreshed part, put back after
 
   document.addEventListener("toggle", function (event) {
     var details = event.target;
@@ -16,6 +17,8 @@
   // the session ended while the page was open: the poll was sent to the login page; show it
   // as a page of its own instead of inside the dashboard
   document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focused = active && active.id && event.target.contains(active) ? active.id : null;
     var xhr = event.detail.xhr;
     if (event.target.id === "dashboard-live" && xhr && /\/login\//.test(xhr.responseURL || "")) {
       event.detail.shouldSwap = false;
@@ -29,6 +32,8 @@
       var details = document.getElementById(id);
       if (details) details.open = opened[id];
     });
+    var again = focused && document.getElementById(focused);
+    if (again) again.focus({ preventScroll: true });
   });
 
   document.addEventListener("visibilitychange", function () {
