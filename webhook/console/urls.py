@@ -6,6 +6,7 @@ app_name = "console"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("fragmento/", dashboard.dashboard_live, name="dashboard-live"),
     path("conversas/", conversations.chat_list, name="chats"),
     path("conversas/<int:pk>/", conversations.chat_detail, name="chat"),
     path("eventos/", events.event_list, name="events"),
