@@ -12,6 +12,10 @@ from webhook.conf import webhook_settings
 
 @register(Tags.security, deploy=False)
 def check_webhook_security(app_configs=None, **kwargs):
+    return [*_token_warnings(), *_secret_warnings()]
+
+
+def _token_warnings() -> list[Warning]:
     messages = []
     if not webhook_settings.REQUIRE_TOKEN:
         messages.append(
@@ -50,6 +54,11 @@ def check_webhook_security(app_configs=None, **kwargs):
                 id="webhook.W004",
             )
         )
+    return messages
+
+
+def _secret_warnings() -> list[Warning]:
+    messages = []
     if not webhook_settings.META_APP_SECRET:
         messages.append(
             Warning(

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
 from webhook.models import Message, WebhookEvent
@@ -104,7 +104,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def message_links(self, obj: WebhookEvent) -> str:
         count = Message.objects.filter(webhook_event=obj).count()
         url = reverse("admin:webhook_message_changelist") + f"?webhook_event__id__exact={obj.pk}"
-        label = _("%(n)s message(s) created") % {"n": count}
+        label = ngettext("%(n)s message created", "%(n)s messages created", count) % {"n": count}
         return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.action(description=gettext_lazy("Reprocess selected events"), permissions=("reprocess",))
@@ -143,10 +143,15 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             return TemplateResponse(request, "admin/webhook/webhookevent/release.html", context)
         summary = events_release(queryset=unassigned, operator=request.user.get_username())
         details = "; ".join(f"{label}: {count}" for label, count in summary_rows(summary))
+        released = sum(summary.values())
+        text = ngettext(
+            "%(n)s delivery released by your decision. Result: %(details)s.",
+            "%(n)s deliveries released by your decision. Result: %(details)s.",
+            released,
+        )
         self.message_user(
             request,
-            _("%(n)s delivery(ies) released by your decision. Result: %(details)s.")
-            % {"n": sum(summary.values()), "details": details or "—"},
+            text % {"n": released, "details": details or "—"},
             messages.WARNING,
         )
         return None

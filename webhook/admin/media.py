@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook.admin.common import ClientScopedAdmin
 from webhook.media.services import media_retry
@@ -120,5 +120,9 @@ class MediaFileAdmin(ClientScopedAdmin):
     @admin.action(description=gettext_lazy("Download again"), permissions=("view",))
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[MediaFile]) -> None:
         count = media_retry(queryset=queryset)
-        text = _("%(n)s media file(s) went back to the download queue.")
+        text = ngettext(
+            "%(n)s media file went back to the download queue.",
+            "%(n)s media files went back to the download queue.",
+            count,
+        )
         self.message_user(request, text % {"n": count}, messages.SUCCESS)

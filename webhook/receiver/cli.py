@@ -58,19 +58,16 @@ def banner_lines(args: argparse.Namespace, tunnel) -> list[str]:
     from webhook.checks import insecure_settings_summary
 
     local = f"http://localhost:{args.port}"
+    public = _("Public webhook")
     rows = [
         (_("Local webhook"), f"{local}/webhook"),
         (_("Status"), f"{local}/status"),
         (_("Test"), f"curl -X POST {local}/test"),
     ]
     if tunnel.is_open:
-        rows.append(
-            (
-                _("Public webhook"),
-                f"{tunnel.public_url}/webhook   " + _("<- paste this URL into the gateway"),
-            )
-        )
-    width = max(len(label) for label, _value in rows) + 2
+        paste = _("<- paste this URL into the gateway")
+        rows.append((public, f"{tunnel.public_url}/webhook   {paste}"))
+    width = max(len(label) for label in [public, *(label for label, _value in rows)]) + 2
     lines = ["=" * 70, _("MultiChat Webhook — Flask receiver")]
     lines += [f"  {label + ':':<{width}}{value}" for label, value in rows]
     if not tunnel.is_open:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook.management.base import TranslatedCommand
 from webhook.management.commands.webhook_reprocess import progress_bar
@@ -61,5 +61,9 @@ class Command(TranslatedCommand):
         self.stdout.write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>20}" for h in header[1:]))
         for name, *counts in lines:
             self.stdout.write(f"{name:<{width}}  " + "  ".join(f"{c:>20}" for c in counts))
-        done = _("Statistics recomputed for %(n)s client(s).") % {"n": len(rows)}
+        done = ngettext(
+            "Statistics recomputed for %(n)s client.",
+            "Statistics recomputed for %(n)s clients.",
+            len(rows),
+        ) % {"n": len(rows)}
         self.stdout.write(self.style.SUCCESS(done))

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
 from webhook.management.base import TranslatedCommand
@@ -96,7 +96,8 @@ class Command(TranslatedCommand):
             )
         self.stdout.write(_("Reprocessing summary:"))
         print_table(self.stdout, (_("Event status"), _("Events")), summary_rows(summary))
-        self.stdout.write(self.style.SUCCESS(_("%(n)s event(s) examined.") % {"n": total}))
+        examined = ngettext("%(n)s event examined.", "%(n)s events examined.", total)
+        self.stdout.write(self.style.SUCCESS(examined % {"n": total}))
 
     def _selection(self, options) -> QuerySet[WebhookEvent]:
         statuses = [
