@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 
@@ -7,7 +8,7 @@ from webhook.views import WebhookView
 
 admin.site.site_header = "MultiChat Webhook"
 admin.site.site_title = "MultiChat Webhook"
-admin.site.index_title = "Administração"
+admin.site.index_title = gettext_lazy("Administration")
 # The sidebar repeats the index and takes 280 px the change lists need on a laptop screen.
 admin.site.enable_nav_sidebar = False
 

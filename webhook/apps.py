@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class WebhookConfig(AppConfig):
     name = "webhook"
-    verbose_name = _("Webhook do WhatsApp")
+    verbose_name = _("WhatsApp webhook")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

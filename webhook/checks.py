@@ -5,61 +5,83 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
 from webhook.conf import webhook_settings
 
 
 @register(Tags.security, deploy=False)
 def check_webhook_security(app_configs=None, **kwargs):
+    return [*_token_warnings(), *_secret_warnings()]
+
+
+def _token_warnings() -> list[Warning]:
     messages = []
     if not webhook_settings.REQUIRE_TOKEN:
         messages.append(
             Warning(
-                "WEBHOOK_REQUIRE_TOKEN is off: anyone who knows the URL can post deliveries "
-                "for clients that do not require a token.",
-                hint="Set WEBHOOK_REQUIRE_TOKEN=1 and configure each gateway with its client's "
-                "token.",
+                _(
+                    "WEBHOOK_REQUIRE_TOKEN is off: anyone who knows the URL can post deliveries "
+                    "for clients that do not require a token."
+                ),
+                hint=_(
+                    "Set WEBHOOK_REQUIRE_TOKEN=1 and configure each gateway with its client's "
+                    "token."
+                ),
                 id="webhook.W001",
             )
         )
     if not webhook_settings.API_TOKEN:
         messages.append(
             Warning(
-                "WEBHOOK_API_TOKEN is empty: the read API only answers logged-in staff users.",
-                hint="Run setup_webhook.py or set WEBHOOK_API_TOKEN to a long random value.",
+                _("WEBHOOK_API_TOKEN is empty: the read API only answers logged-in staff users."),
+                hint=_("Run setup_webhook.py or set WEBHOOK_API_TOKEN to a long random value."),
                 id="webhook.W002",
             )
         )
     elif len(webhook_settings.API_TOKEN) < 24:
         messages.append(
-            Warning("WEBHOOK_API_TOKEN is shorter than 24 characters.", id="webhook.W003")
+            Warning(_("WEBHOOK_API_TOKEN is shorter than 24 characters."), id="webhook.W003")
         )
     if webhook_settings.FALLBACK_CLIENT:
         messages.append(
             Warning(
-                "WEBHOOK_FALLBACK_CLIENT is on: deliveries for unknown instances go to the "
-                "first active client.",
-                hint="Turn it off in production (WEBHOOK_FALLBACK_CLIENT=0).",
+                _(
+                    "WEBHOOK_FALLBACK_CLIENT is on: deliveries for unknown instances go to the "
+                    "first active client."
+                ),
+                hint=_("Turn it off in production (WEBHOOK_FALLBACK_CLIENT=0)."),
                 id="webhook.W004",
             )
         )
+    return messages
+
+
+def _secret_warnings() -> list[Warning]:
+    messages = []
     if not webhook_settings.META_APP_SECRET:
         messages.append(
             Warning(
-                "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures "
-                "(X-Hub-Signature-256) are verified only for clients with their own app secret.",
-                hint="Set it to your Meta app secret if you receive from the Cloud API (or set "
-                "each Cloud API client's own in the admin).",
+                _(
+                    "WEBHOOK_META_APP_SECRET is empty: Meta Cloud API signatures "
+                    "(X-Hub-Signature-256) are verified only for clients with their own app secret."
+                ),
+                hint=_(
+                    "Set it to your Meta app secret if you receive from the Cloud API (or set "
+                    "each Cloud API client's own in the admin)."
+                ),
                 id="webhook.W005",
             )
         )
     if not getattr(settings, "SECRET_KEY_FROM_ENV", True):
         messages.append(
             Warning(
-                "DJANGO_SECRET_KEY is not set: a random key is used, logins end at every "
-                "restart, and deliveries stored before their client existed can never be "
-                "matched to its credential (each process keys the proofs differently).",
-                hint="Run setup_webhook.py, which writes one into .env.",
+                _(
+                    "DJANGO_SECRET_KEY is not set: a random key is used, logins end at every "
+                    "restart, and deliveries stored before their client existed can never be "
+                    "matched to its credential (each process keys the proofs differently)."
+                ),
+                hint=_("Run setup_webhook.py, which writes one into .env."),
                 id="webhook.W006",
             )
         )
@@ -87,7 +109,8 @@ def check_clients_have_tokens(app_configs=None, databases=None, **kwargs):
         return []
     return [
         Warning(
-            f"client '{key}' has a webhook token shorter than 16 characters.", id="webhook.W010"
+            _("client '%(key)s' has a webhook token shorter than 16 characters.") % {"key": key},
+            id="webhook.W010",
         )
         for key in weak
     ]
@@ -106,7 +129,8 @@ def check_media_settings(app_configs=None, **kwargs):
         except ValueError:
             problems.append(
                 Warning(
-                    f"WEBHOOK_MEDIA_ALLOWED_NETWORKS: {network!r} is not a network.",
+                    _("WEBHOOK_MEDIA_ALLOWED_NETWORKS: %(network)r is not a network.")
+                    % {"network": network},
                     id="webhook.W040",
                 )
             )
@@ -114,9 +138,12 @@ def check_media_settings(app_configs=None, **kwargs):
         if parsed.num_addresses > 256:
             problems.append(
                 Warning(
-                    f"WEBHOOK_MEDIA_ALLOWED_NETWORKS allows {network}: a payload's media URL may "
-                    "reach any service in that network.",
-                    hint="Allow only the gateway's own address (a /32).",
+                    _(
+                        "WEBHOOK_MEDIA_ALLOWED_NETWORKS allows %(network)s: a payload's media URL "
+                        "may reach any service in that network."
+                    )
+                    % {"network": network},
+                    hint=_("Allow only the gateway's own address (a /32)."),
                     id="webhook.W041",
                 )
             )
@@ -124,7 +151,7 @@ def check_media_settings(app_configs=None, **kwargs):
     if backend.startswith("storages.") and importlib.util.find_spec("storages") is None:
         problems.append(
             Warning(
-                "WEBHOOK_MEDIA_S3_BUCKET is set but django-storages is not installed.",
+                _("WEBHOOK_MEDIA_S3_BUCKET is set but django-storages is not installed."),
                 hint="pip install -r requirements_webhook.txt",
                 id="webhook.W042",
             )

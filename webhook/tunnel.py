@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from django.utils.translation import gettext as _
 
-HOW_TO = "crie uma conta grátis em ngrok.com, copie o authtoken e defina NGROK_AUTHTOKEN no .env"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class TunnelResult:
     public_url: str = ""
-    reason: str = ""  # why there is no tunnel (Portuguese: shown to the user)
+    reason: str = ""  # why there is no tunnel (translated: shown to the user)
     handle: Any = None
 
     @property
@@ -38,7 +38,10 @@ def open_tunnel(port: int, authtoken: str, *, ngrok: ModuleType | None = None) -
     """Open an HTTPS tunnel to ``port``; never raises."""
     if not authtoken:
         return TunnelResult(
-            reason=f"sem túnel público: NGROK_AUTHTOKEN não está definido ({HOW_TO})"
+            reason=_(
+                "no public tunnel: NGROK_AUTHTOKEN is not set (create a free account at "
+                "ngrok.com, copy the authtoken and set NGROK_AUTHTOKEN in .env)"
+            )
         )
     try:
         ngrok = ngrok or _ngrok()
@@ -47,8 +50,11 @@ def open_tunnel(port: int, authtoken: str, *, ngrok: ModuleType | None = None) -
     except Exception as exc:  # pyngrok raises many kinds (download, process, API, network)
         logger.warning("ngrok tunnel failed: %s", type(exc).__name__)
         return TunnelResult(
-            reason=f"sem túnel público: o ngrok não pôde ser iniciado ({type(exc).__name__}: "
-            f"{str(exc)[:160]}); verifique a internet e o NGROK_AUTHTOKEN"
+            reason=_(
+                "no public tunnel: ngrok could not be started (%(error)s); check the internet "
+                "connection and NGROK_AUTHTOKEN"
+            )
+            % {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
         )
     url = str(getattr(tunnel, "public_url", "") or "")
     if url.startswith("http://"):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from webhook import access
 from webhook.models import Client, new_token
 
-KEEP_OR_CLEAR = gettext_lazy("Deixe em branco para manter; marque “apagar” para remover.")
+KEEP_OR_CLEAR = gettext_lazy("Leave blank to keep; tick “delete” to remove.")
 
 
 def _secret_field(name: str, label: str) -> forms.CharField:
@@ -39,21 +39,21 @@ class ClientForm(forms.ModelForm):
 
     SECRETS = ("meta_app_secret", "meta_access_token", "gateway_api_key", "signing_secret")
 
-    meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("app secret da Meta"))
-    clear_meta_app_secret = _clear_field(gettext_lazy("apagar o app secret da Meta"))
-    meta_access_token = _secret_field("meta_access_token", gettext_lazy("token de acesso da Meta"))
-    clear_meta_access_token = _clear_field(gettext_lazy("apagar o token de acesso da Meta"))
+    meta_app_secret = _secret_field("meta_app_secret", gettext_lazy("Meta app secret"))
+    clear_meta_app_secret = _clear_field(gettext_lazy("delete the Meta app secret"))
+    meta_access_token = _secret_field("meta_access_token", gettext_lazy("Meta access token"))
+    clear_meta_access_token = _clear_field(gettext_lazy("delete the Meta access token"))
     gateway_url = forms.URLField(
-        label=gettext_lazy("URL do servidor do gateway"),
+        label=gettext_lazy("gateway server URL"),
         required=False,
         assume_scheme="https",
         max_length=500,
         help_text=Client._meta.get_field("gateway_url").help_text,
     )
-    gateway_api_key = _secret_field("gateway_api_key", gettext_lazy("chave de API do gateway"))
-    clear_gateway_api_key = _clear_field(gettext_lazy("apagar a chave de API do gateway"))
-    signing_secret = _secret_field("signing_secret", gettext_lazy("chave HMAC do gateway"))
-    clear_signing_secret = _clear_field(gettext_lazy("apagar a chave HMAC do gateway"))
+    gateway_api_key = _secret_field("gateway_api_key", gettext_lazy("gateway API key"))
+    clear_gateway_api_key = _clear_field(gettext_lazy("delete the gateway API key"))
+    signing_secret = _secret_field("signing_secret", gettext_lazy("gateway HMAC key"))
+    clear_signing_secret = _clear_field(gettext_lazy("delete the gateway HMAC key"))
 
     class Meta:
         model = Client
@@ -131,16 +131,16 @@ class ClientAdmin(admin.ModelAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         return fields if access.sees_everything(request.user) else (*fields, "members")
 
-    @admin.display(description=gettext_lazy("token do webhook"))
+    @admin.display(description=gettext_lazy("webhook token"))
     def masked_token(self, obj: Client) -> str:
         return obj.webhook_token[:4] + "…" if obj.webhook_token else "—"
 
-    @admin.action(description=gettext_lazy("Gerar novo token"), permissions=("change",))
+    @admin.action(description=gettext_lazy("Generate a new token"), permissions=("change",))
     def regenerate_token(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
         count = 0
         for client in queryset:
             client.webhook_token = new_token()
             client.save(update_fields=["webhook_token"])  # post_save refreshes the client cache
             count += 1
-        text = _("Novo token gerado para %(n)s cliente(s). Configure-o no gateway de cada um.")
+        text = _("New token generated for %(n)s client(s). Configure it in each one's gateway.")
         self.message_user(request, text % {"n": count}, messages.SUCCESS)

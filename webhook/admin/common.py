@@ -35,7 +35,7 @@ def pretty_json(value: Any) -> str:
 
 def preformatted(text: str) -> str:
     if len(text) > RAW_DISPLAY_LIMIT:
-        note = _("… (truncado: %(n)s caracteres ao todo)") % {"n": len(text)}
+        note = _("… (truncated: %(n)s characters in all)") % {"n": len(text)}
         text = text[:RAW_DISPLAY_LIMIT] + "\n" + note
     return format_html('<pre class="raw">{}</pre>', text)  # styled in admin/webhook.css
 

@@ -86,7 +86,7 @@ class MessageAdmin(ClientScopedAdmin):
             },
         ),
         (
-            gettext_lazy("mídia"),
+            gettext_lazy("media"),
             {
                 "classes": ("collapse",),
                 "fields": (
@@ -104,7 +104,7 @@ class MessageAdmin(ClientScopedAdmin):
             },
         ),
         (
-            gettext_lazy("localização"),
+            gettext_lazy("location"),
             {
                 "classes": ("collapse",),
                 "fields": (
@@ -116,7 +116,7 @@ class MessageAdmin(ClientScopedAdmin):
             },
         ),
         (
-            gettext_lazy("contexto"),
+            gettext_lazy("context"),
             {
                 "classes": ("collapse",),
                 "fields": (
@@ -129,7 +129,7 @@ class MessageAdmin(ClientScopedAdmin):
             },
         ),
         (
-            gettext_lazy("entrega"),
+            gettext_lazy("delivery"),
             {
                 "fields": (
                     "status",
@@ -146,11 +146,11 @@ class MessageAdmin(ClientScopedAdmin):
         ),
     )
 
-    @admin.display(description=gettext_lazy("texto"))
+    @admin.display(description=gettext_lazy("text"))
     def short_text(self, obj: Message) -> str:
         return shorten(obj.text)
 
-    @admin.display(description=gettext_lazy("arquivo de mídia"))
+    @admin.display(description=gettext_lazy("media file"))
     def media_file_preview(self, obj: Message) -> str:
         from webhook.admin.media import media_preview
 
@@ -167,6 +167,6 @@ class PendingUpdateAdmin(ReadOnlyAdmin):
     readonly_fields = ("pretty_data",)
     fields = ("client", "kind", "target_id", "fingerprint", "pretty_data", "created_at")
 
-    @admin.display(description=gettext_lazy("dados"))
+    @admin.display(description=gettext_lazy("data"))
     def pretty_data(self, obj: PendingUpdate) -> str:
         return preformatted(pretty_json(obj.data))

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook.admin.common import ReadOnlyAdmin, preformatted, pretty_json, shorten
 from webhook.models import Message, WebhookEvent
@@ -57,7 +57,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             },
         ),
         (
-            gettext_lazy("entrega"),
+            gettext_lazy("delivery"),
             {
                 "fields": (
                     "delivery_id",
@@ -67,9 +67,9 @@ class WebhookEventAdmin(ReadOnlyAdmin):
                 )
             },
         ),
-        (gettext_lazy("corpo bruto"), {"fields": ("pretty_body",)}),
+        (gettext_lazy("raw body"), {"fields": ("pretty_body",)}),
         (
-            gettext_lazy("processamento"),
+            gettext_lazy("processing"),
             {
                 "fields": (
                     "parser_version",
@@ -88,40 +88,40 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def has_reprocess_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("webhook.change_webhookevent")
 
-    @admin.display(description=gettext_lazy("erro"))
+    @admin.display(description=gettext_lazy("error"))
     def short_error(self, obj: WebhookEvent) -> str:
         return shorten(obj.error)
 
-    @admin.display(description=gettext_lazy("corpo bruto"))
+    @admin.display(description=gettext_lazy("raw body"))
     def pretty_body(self, obj: WebhookEvent) -> str:
         return preformatted(pretty_json(obj.body))
 
-    @admin.display(description=gettext_lazy("cabeçalhos"))
+    @admin.display(description=gettext_lazy("headers"))
     def pretty_headers(self, obj: WebhookEvent) -> str:
         return preformatted(pretty_json(obj.headers))
 
-    @admin.display(description=gettext_lazy("mensagens"))
+    @admin.display(description=gettext_lazy("messages"))
     def message_links(self, obj: WebhookEvent) -> str:
         count = Message.objects.filter(webhook_event=obj).count()
         url = reverse("admin:webhook_message_changelist") + f"?webhook_event__id__exact={obj.pk}"
-        label = _("%(n)s mensagem(ns) criada(s)") % {"n": count}
+        label = ngettext("%(n)s message created", "%(n)s messages created", count) % {"n": count}
         return format_html('<a href="{}">{}</a>', url, label)
 
-    @admin.action(
-        description=gettext_lazy("Reprocessar eventos selecionados"), permissions=("reprocess",)
-    )
+    @admin.action(description=gettext_lazy("Reprocess selected events"), permissions=("reprocess",))
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         summary = events_reprocess(queryset=queryset)
         details = "; ".join(f"{label}: {count}" for label, count in summary_rows(summary))
         self.message_user(
             request,
-            _("%(n)s evento(s) reprocessado(s). Resultado: %(details)s.")
+            _("%(n)s event(s) reprocessed. Result: %(details)s.")
             % {"n": sum(summary.values()), "details": details or "—"},
             messages.SUCCESS,
         )
 
     @admin.action(
-        description=gettext_lazy("Liberar entregas sem cliente e aplicar (decisão do operador)"),
+        description=gettext_lazy(
+            "Release deliveries without a client and apply them (operator's decision)"
+        ),
         permissions=("reprocess",),
     )
     def release(
@@ -133,7 +133,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         if request.POST.get("confirm") != "yes":
             context = {
                 **self.admin_site.each_context(request),
-                "title": _("Liberar entregas sem credencial do cliente"),
+                "title": _("Release deliveries without the client's credential"),
                 "events": unassigned.select_related("client")[:200],
                 "count": unassigned.count(),
                 "skipped": queryset.count() - unassigned.count(),
@@ -143,10 +143,15 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             return TemplateResponse(request, "admin/webhook/webhookevent/release.html", context)
         summary = events_release(queryset=unassigned, operator=request.user.get_username())
         details = "; ".join(f"{label}: {count}" for label, count in summary_rows(summary))
+        released = sum(summary.values())
+        text = ngettext(
+            "%(n)s delivery released by your decision. Result: %(details)s.",
+            "%(n)s deliveries released by your decision. Result: %(details)s.",
+            released,
+        )
         self.message_user(
             request,
-            _("%(n)s entrega(s) liberada(s) por decisão sua. Resultado: %(details)s.")
-            % {"n": sum(summary.values()), "details": details or "—"},
+            text % {"n": released, "details": details or "—"},
             messages.WARNING,
         )
         return None

@@ -35,7 +35,7 @@ class UnrecognisedItemAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
 
-    @admin.display(description=gettext_lazy("evento de exemplo"), ordering="sample_event")
+    @admin.display(description=gettext_lazy("sample event"), ordering="sample_event")
     def sample_link(self, obj: UnrecognisedItem) -> str:
         if obj.sample_event_id is None:
             return "—"

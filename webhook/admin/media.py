@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook.admin.common import ClientScopedAdmin
 from webhook.media.services import media_retry
@@ -62,7 +62,7 @@ def media_preview(media: MediaFile | None) -> str:
     return format_html(
         '<a href="{}">⬇ {}</a> ({}, {})',
         url,
-        media.file_name or _("baixar documento"),
+        media.file_name or _("download document"),
         media.mimetype,
         size,
     )
@@ -100,25 +100,29 @@ class MediaFileAdmin(ClientScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["preview", *[f.name for f in MediaFile._meta.fields if f.name != "media_key"]]
 
-    @admin.display(description=gettext_lazy("arquivo"))
+    @admin.display(description=gettext_lazy("file"))
     def preview(self, obj: MediaFile) -> str:
         return media_preview(obj)
 
-    @admin.display(description=gettext_lazy("mensagem"))
+    @admin.display(description=gettext_lazy("message"))
     def short_message(self, obj: MediaFile) -> str:
         external_id = obj.message.external_id
         return external_id if len(external_id) <= 24 else external_id[:23] + "…"
 
-    @admin.display(description=gettext_lazy("tamanho"), ordering="size")
+    @admin.display(description=gettext_lazy("size"), ordering="size")
     def readable_size(self, obj: MediaFile) -> str:
         return human_size(obj.size if obj.size is not None else obj.declared_size)
 
-    @admin.display(description=gettext_lazy("último erro"))
+    @admin.display(description=gettext_lazy("last error"))
     def short_error(self, obj: MediaFile) -> str:
         return obj.last_error if len(obj.last_error) <= 60 else obj.last_error[:59] + "…"
 
-    @admin.action(description=gettext_lazy("Baixar de novo"), permissions=("view",))
+    @admin.action(description=gettext_lazy("Download again"), permissions=("view",))
     def fetch_again(self, request: HttpRequest, queryset: QuerySet[MediaFile]) -> None:
         count = media_retry(queryset=queryset)
-        text = _("%(n)s mídia(s) voltaram para a fila de download.")
+        text = ngettext(
+            "%(n)s media file went back to the download queue.",
+            "%(n)s media files went back to the download queue.",
+            count,
+        )
         self.message_user(request, text % {"n": count}, messages.SUCCESS)

@@ -50,7 +50,7 @@ class ContactStatsAdmin(ReadOnlyAdmin):
     date_hierarchy = "last_message_at"
     list_select_related = ("chat", "client")
 
-    @admin.display(description=gettext_lazy("tempo médio de resposta (s)"))
+    @admin.display(description=gettext_lazy("average response time (s)"))
     def average_response(self, obj: ContactStats) -> str:
         seconds = obj.average_response_seconds
         return "—" if seconds is None else f"{seconds:.0f}"
@@ -75,7 +75,7 @@ class RealTimeStatsAdmin(ReadOnlyAdmin):
     readonly_fields = ("qr_image",)
     exclude = ("last_qr_image",)
 
-    @admin.display(description=gettext_lazy("imagem do último QR code"))
+    @admin.display(description=gettext_lazy("latest QR code image"))
     def qr_image(self, obj: RealTimeStats) -> str:
         if not obj.last_qr_image.startswith("data:image/"):
             return "—"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webhook.live_check.payloads import mismatches
+from webhook.script_i18n import gettext as _
 
 POLL_INTERVAL = 0.25
 
@@ -63,9 +64,15 @@ def check_stored(
     for d in deliveries:
         item = found.get(d.external_id)
         if not d.accepted:
-            problems = [d.error or f"recusada pelo receptor (HTTP {d.http_status})"]
+            problems = [
+                d.error
+                or _("refused by the receiver (HTTP %(status)s)") % {"status": d.http_status}
+            ]
         elif item is None:
-            problems = [f"não apareceu na API de leitura em {timeout:g}s"]
+            problems = [
+                _("did not show up in the read API within %(seconds)ss")
+                % {"seconds": f"{timeout:g}"}
+            ]
         else:
             problems = mismatches(d.expected, item)
         results.append(
@@ -75,14 +82,14 @@ def check_stored(
 
 
 def render_table(results: list[CheckResult]) -> str:
-    headers = ("Tipo", "ID da mensagem", "HTTP", "Gravada", "Resultado", "Detalhe")
+    headers = (_("Type"), _("Message ID"), "HTTP", _("Stored"), _("Result"), _("Detail"))
     rows = [
         (
             r.type_name,
             r.external_id,
             str(r.http_status or "-"),
-            "sim" if r.stored else "não",
-            "OK" if r.ok else "FALHOU",
+            _("yes") if r.stored else _("no"),
+            "OK" if r.ok else _("FAILED"),
             "; ".join(r.problems),
         )
         for r in results
@@ -95,9 +102,11 @@ def render_table(results: list[CheckResult]) -> str:
 
     passed = sum(r.ok for r in results)
     separator = "  ".join("-" * w for w in widths) + "  -------"
-    summary = (
-        f"Resultado: {passed} de {len(results)} mensagens OK, {len(results) - passed} com falha."
-    )
+    summary = _("Result: %(passed)s of %(total)s messages OK, %(failed)s failed.") % {
+        "passed": passed,
+        "total": len(results),
+        "failed": len(results) - passed,
+    }
     return "\n".join([line(headers), separator, *(line(row) for row in rows), "", summary])
 
 

@@ -14,53 +14,58 @@ from webhook import script_env
 from webhook.live_check.checking import check_stored, exit_code, render_table
 from webhook.live_check.payloads import PROTO_KEYS, build_payloads
 from webhook.live_check.transport import CheckError, ServerUnreachable, api_fetcher, send
+from webhook.script_i18n import gettext as _
 
-UNREACHABLE_HINT = "servidor não está rodando? use make run"
+# Translated once, at import: this command line runs in one language (pt-BR).
+UNREACHABLE_HINT = _("is the server not running? use make run")
 
 
 def _http_url(value: str) -> str:
     if urllib.parse.urlsplit(value).scheme not in ("http", "https"):
-        raise argparse.ArgumentTypeError(f"URL http(s) esperada, recebido {value!r}")
+        raise argparse.ArgumentTypeError(
+            _("an http(s) URL was expected, got %(value)r") % {"value": value}
+        )
     return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Envia um exemplo de cada tipo de mensagem ao receptor e confere o que "
-        "foi gravado."
+        description=_(
+            "Sends a sample of each message type to the receiver and checks what was stored."
+        )
     )
     parser.add_argument(
         "--url",
         type=_http_url,
         default="http://localhost:5000",
-        help="receptor que recebe os webhooks (padrão: Flask em http://localhost:5000)",
+        help=_("receiver that takes the webhooks (default: Flask at http://localhost:5000)"),
     )
     parser.add_argument(
         "--api",
         type=_http_url,
         default="http://localhost:8000",
-        help="Django com a API de leitura (padrão: http://localhost:8000)",
+        help=_("Django with the read API (default: http://localhost:8000)"),
     )
     parser.add_argument(
         "--token",
         default=None,
-        help="token do cliente (padrão: WEBHOOK_CLIENT_TOKEN do ambiente ou do .env)",
+        help=_("the client's token (default: WEBHOOK_CLIENT_TOKEN from the environment or .env)"),
     )
     parser.add_argument(
         "--api-token",
         default=None,
-        help="token da API de leitura (padrão: WEBHOOK_API_TOKEN do ambiente ou do .env)",
+        help=_("the read API's token (default: WEBHOOK_API_TOKEN from the environment or .env)"),
     )
     parser.add_argument(
         "--instance-id",
         default="test_instance",
-        help="instância do cliente (padrão: test_instance)",
+        help=_("the client's instance (default: test_instance)"),
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
-        help="segundos de espera por requisição e pela gravação (padrão: 10)",
+        help=_("seconds to wait for each request and for the storing (default: 10)"),
     )
     return parser.parse_args(argv)
 
@@ -71,14 +76,21 @@ def run(args: argparse.Namespace) -> int:
     api_token = args.api_token or script_env.script_setting("WEBHOOK_API_TOKEN", env)
     if not api_token:
         print(
-            "Erro: sem token da API de leitura para conferir as mensagens: defina "
-            "WEBHOOK_API_TOKEN (python setup_webhook.py grava um no .env) ou use --api-token.",
+            _(
+                "Error: no read API token to check the messages: set WEBHOOK_API_TOKEN "
+                "(python setup_webhook.py writes one into .env) or use --api-token."
+            ),
             file=sys.stderr,
         )
         return 2
     if not token:
-        print("Aviso: sem token do cliente (WEBHOOK_CLIENT_TOKEN); enviando sem X-Webhook-Token.")
-    print(f"Enviando {len(PROTO_KEYS) + 1} mensagens para {args.url.rstrip('/')}/webhook ...")
+        print(
+            _("Warning: no client token (WEBHOOK_CLIENT_TOKEN); sending without X-Webhook-Token.")
+        )
+    print(
+        _("Sending %(n)s messages to %(url)s ...")
+        % {"n": len(PROTO_KEYS) + 1, "url": f"{args.url.rstrip('/')}/webhook"}
+    )
     try:
         deliveries = [
             send(args.url, type_name, payload, token=token, timeout=args.timeout)
@@ -88,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         results = check_stored(deliveries, fetch, timeout=args.timeout)
     except ServerUnreachable as exc:
         print(
-            f"Erro: não foi possível conectar a {exc.url} ({exc.reason}) — {UNREACHABLE_HINT}",
+            _("Error: could not connect to %(url)s (%(reason)s) — %(hint)s")
+            % {"url": exc.url, "reason": exc.reason, "hint": UNREACHABLE_HINT},
             file=sys.stderr,
         )
         return 2

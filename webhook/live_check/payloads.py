@@ -6,6 +6,8 @@ import time
 import uuid
 from typing import Any
 
+from webhook.script_i18n import gettext as _
+
 CHAT_JID = "5511988887777@s.whatsapp.net"
 
 SENDER_NAME = "Teste Automático"
@@ -143,5 +145,8 @@ def mismatches(expected: dict[str, Any], item: dict[str, Any]) -> list[str]:
         else:
             same = want == got
         if not same:
-            problems.append(f"{name}: esperado {want!r}, gravado {got!r}")
+            problems.append(
+                _("%(field)s: expected %(want)r, stored %(got)r")
+                % {"field": name, "want": want, "got": got}
+            )
     return problems

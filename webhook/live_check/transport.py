@@ -11,6 +11,7 @@ from typing import Any
 
 from webhook.live_check.checking import Delivery
 from webhook.live_check.payloads import expected_fields
+from webhook.script_i18n import gettext as _
 
 
 class ServerUnreachable(Exception):
@@ -67,9 +68,11 @@ def send(
     )
     outcome = body.get("status") if isinstance(body, dict) else None
     if status in (401, 403):
-        delivery.error = f"token recusado (HTTP {status}): confira WEBHOOK_CLIENT_TOKEN ou --token"
+        delivery.error = _(
+            "token refused (HTTP %(status)s): check WEBHOOK_CLIENT_TOKEN or --token"
+        ) % {"status": status}
     elif outcome == "unassigned":
-        delivery.error = "instância sem cliente cadastrado: rode python setup_webhook.py"
+        delivery.error = _("instance without a registered client: run python setup_webhook.py")
     elif outcome == "failed" or not 200 <= status < 300:
         detail = (body.get("detail") or body.get("error")) if isinstance(body, dict) else body
         delivery.error = f"HTTP {status}: {str(detail)[:120]}"
@@ -91,11 +94,17 @@ def api_fetcher(
         )
         if status in (401, 403):
             raise CheckError(
-                f"a API de leitura recusou o token (HTTP {status}): "
-                "confira WEBHOOK_API_TOKEN no .env ou use --api-token"
+                _(
+                    "the read API refused the token (HTTP %(status)s): "
+                    "check WEBHOOK_API_TOKEN in .env or use --api-token"
+                )
+                % {"status": status}
             )
         if status != 200 or not isinstance(body, dict):
-            raise CheckError(f"a API de leitura respondeu HTTP {status}: {str(body)[:200]}")
+            raise CheckError(
+                _("the read API answered HTTP %(status)s: %(body)s")
+                % {"status": status, "body": str(body)[:200]}
+            )
         results = body.get("results") or []
         return results[0] if results else None
 

@@ -18,6 +18,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.utils.translation import gettext as _
 
 from webhook.exceptions import WebhookError
 
@@ -47,13 +48,15 @@ def b64_bytes(value: str) -> bytes:
     try:
         return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise MediaIntegrityError("valor base64 inválido") from exc
+        raise MediaIntegrityError(_("invalid base64 value")) from exc
 
 
 def expand_key(media_key: bytes, media_type: str) -> tuple[bytes, bytes, bytes]:
     """(iv, cipher_key, mac_key) for this media key and message type."""
     if len(media_key) != 32:
-        raise MediaIntegrityError(f"mediaKey com {len(media_key)} bytes (esperado 32)")
+        raise MediaIntegrityError(
+            _("mediaKey with %(n)s bytes (32 expected)") % {"n": len(media_key)}
+        )
     info = INFO.get(media_type, INFO["document"])
     expanded = HKDF(algorithm=hashes.SHA256(), length=112, salt=None, info=info).derive(media_key)
     return expanded[:16], expanded[16:48], expanded[48:80]
@@ -76,7 +79,9 @@ def decrypt_file(
     iv, cipher_key, mac_key = expand_key(media_key, media_type)
     total = source.seek(0, os.SEEK_END)
     if total <= MAC_LENGTH or (total - MAC_LENGTH) % 16:
-        raise MediaIntegrityError(f"arquivo cifrado com tamanho inválido ({total} bytes)")
+        raise MediaIntegrityError(
+            _("encrypted file with an invalid size (%(n)s bytes)") % {"n": total}
+        )
     length = total - MAC_LENGTH
     mac = hmac.new(mac_key, iv, hashlib.sha256)
     enc_hash = hashlib.sha256()
@@ -87,9 +92,9 @@ def decrypt_file(
     expected_mac = source.read(MAC_LENGTH)
     enc_hash.update(expected_mac)
     if not hmac.compare_digest(mac.digest()[:MAC_LENGTH], expected_mac):
-        raise MediaIntegrityError("MAC do arquivo não confere (chave errada ou arquivo alterado)")
+        raise MediaIntegrityError(_("the file's MAC does not match (wrong key or altered file)"))
     if file_enc_sha256 and not hmac.compare_digest(enc_hash.digest(), file_enc_sha256):
-        raise MediaIntegrityError("fileEncSha256 não confere")
+        raise MediaIntegrityError(_("fileEncSha256 does not match"))
     decryptor = Cipher(algorithms.AES(cipher_key), modes.CBC(iv)).decryptor()
     unpadder = padding.PKCS7(128).unpadder()
     plain_hash, size = hashlib.sha256(), 0
@@ -101,12 +106,12 @@ def decrypt_file(
             size += len(out)
         out = unpadder.update(decryptor.finalize()) + unpadder.finalize()
     except ValueError as exc:
-        raise MediaIntegrityError("preenchimento inválido após decifrar") from exc
+        raise MediaIntegrityError(_("invalid padding after decrypting")) from exc
     plain_hash.update(out)
     target.write(out)
     size += len(out)
     if file_sha256 and not hmac.compare_digest(plain_hash.digest(), file_sha256):
-        raise MediaIntegrityError("fileSha256 não confere com o arquivo decifrado")
+        raise MediaIntegrityError(_("fileSha256 does not match the decrypted file"))
     return size, plain_hash.hexdigest()
 
 
@@ -116,6 +121,6 @@ def _chunks(source: BinaryIO, start: int, length: int):
     while left > 0:
         chunk = source.read(min(CHUNK, left))
         if not chunk:
-            raise MediaIntegrityError("arquivo cifrado terminou antes do esperado")
+            raise MediaIntegrityError(_("the encrypted file ended earlier than expected"))
         left -= len(chunk)
         yield chunk

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
+from django.utils.translation import gettext as _
+
 from webhook.exceptions import WebhookError
 
 CHUNK = 64 * 1024
@@ -88,11 +90,16 @@ def _resolve(host: str, port: int, policy: Policy) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise FetchError(f"não foi possível resolver {host}: {exc}") from exc
+        raise FetchError(
+            _("could not resolve %(host)s: %(error)s") % {"host": host, "error": exc}
+        ) from exc
     addresses = [info[4][0] for info in infos]
     refused = [a for a in addresses if not policy.address_allowed(a)]
     if not addresses or refused:
-        raise BlockedURL(f"endereço não permitido para {host}: {', '.join(refused) or '?'}")
+        raise BlockedURL(
+            _("address not allowed for %(host)s: %(addresses)s")
+            % {"host": host, "addresses": ", ".join(refused) or "?"}
+        )
     return addresses[0]
 
 
@@ -120,10 +127,12 @@ def _open(
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BlockedURL(f"URL recusada (só http/https): {parts.scheme or '?'}://")
+        raise BlockedURL(
+            _("URL refused (http/https only): %(scheme)s://") % {"scheme": parts.scheme or "?"}
+        )
     host = parts.hostname
     if not policy.host_allowed(host):
-        raise BlockedURL(f"host não permitido para esta origem: {host}")
+        raise BlockedURL(_("host not allowed for this source: %(host)s") % {"host": host})
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = _resolve(host, port, policy)
     kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
@@ -136,7 +145,10 @@ def _open(
         return conn, conn.getresponse()
     except (OSError, http.client.HTTPException) as exc:
         conn.close()
-        raise FetchError(f"falha de conexão com {host}: {exc.__class__.__name__}") from exc
+        raise FetchError(
+            _("connection to %(host)s failed: %(error)s")
+            % {"host": host, "error": exc.__class__.__name__}
+        ) from exc
 
 
 def request(
@@ -164,21 +176,22 @@ def request(
             if response.status in (301, 302, 303, 307, 308):
                 location = response.getheader("Location")
                 if not location:
-                    raise FetchError("redirecionamento sem Location", status=response.status)
+                    raise FetchError(_("redirect without Location"), status=response.status)
                 url = urljoin(url, location)
                 if response.status == 303:
                     method, body = "GET", None
                 continue
             if not 200 <= response.status < 300:
                 raise FetchError(
-                    f"HTTP {response.status} de {urlsplit(url).hostname}",
+                    _("HTTP %(status)s from %(host)s")
+                    % {"status": response.status, "host": urlsplit(url).hostname},
                     retryable=response.status in RETRYABLE_STATUSES,
                     status=response.status,
                 )
             return _stream(response, sink, url, max_bytes, deadline)
         finally:
             conn.close()
-    raise FetchError("redirecionamentos demais", retryable=False)
+    raise FetchError(_("too many redirects"), retryable=False)
 
 
 def _stream(
@@ -187,7 +200,9 @@ def _stream(
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
-            f"arquivo grande demais ({int(declared)} bytes; limite {max_bytes})", retryable=False
+            _("file too large (%(n)s bytes; limit %(limit)s)")
+            % {"n": int(declared), "limit": max_bytes},
+            retryable=False,
         )
     size = 0
     try:
@@ -195,13 +210,16 @@ def _stream(
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError(
-                    f"arquivo grande demais (limite {max_bytes} bytes)", retryable=False
+                    _("file too large (limit %(limit)s bytes)") % {"limit": max_bytes},
+                    retryable=False,
                 )
             if time.monotonic() > deadline:
                 raise FetchError("tempo esgotado baixando o arquivo")
             sink.write(chunk)
     except (OSError, http.client.HTTPException) as exc:  # socket timeout, reset, short body
-        raise FetchError(f"download interrompido: {exc.__class__.__name__}") from exc
+        raise FetchError(
+            _("download interrupted: %(error)s") % {"error": exc.__class__.__name__}
+        ) from exc
     headers = {k.lower(): v for k, v in response.getheaders()}
     return Response(status=response.status, headers=headers, size=size, url=url)
 
@@ -228,4 +246,4 @@ def get_json(
     try:
         return json.loads(sink.getvalue())
     except ValueError as exc:
-        raise FetchError("resposta JSON inválida", retryable=False) from exc
+        raise FetchError(_("invalid JSON answer"), retryable=False) from exc

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from webhook.conf import webhook_settings
 from webhook.dblock import write_lock
@@ -46,7 +47,7 @@ def media_rows_create(*, items: Iterable[tuple[Message, MessageEvent, str]]) -> 
                 state=State.PENDING if source != MediaFile.Source.NONE else State.SKIPPED,
                 last_error=""
                 if source != MediaFile.Source.NONE
-                else "o payload não diz onde está o arquivo",
+                else _("the payload does not say where the file is"),
                 url=media.url,
                 remote_id=media.media_id[:255],
                 media_key=media.media_key[:255],
@@ -130,7 +131,7 @@ def media_fetch_one(*, pk: int) -> str:
         _retry_or_fail(media, f"armazenamento: {exc.__class__.__name__}")
     except Exception as exc:  # a bug must not leave the row "fetching" or stop the loop
         logger.exception("media: fetching #%s failed unexpectedly", pk)
-        _retry_or_fail(media, f"erro interno: {exc.__class__.__name__}")
+        _retry_or_fail(media, _("internal error: %(error)s") % {"error": exc.__class__.__name__})
     return media.state
 
 

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from webhook.conf import webhook_settings
 from webhook.events import Media
@@ -99,13 +100,15 @@ def fetch(media: MediaFile, sink: BinaryIO) -> Fetched:
     """Write the file of ``media`` (plaintext) into ``sink``; raises FetchError."""
     handler = _HANDLERS.get(media.source)
     if handler is None:
-        raise FetchError("nenhuma origem para esta mídia no payload", retryable=False)
+        raise FetchError(_("no source for this media in the payload"), retryable=False)
     try:
         return handler(media, sink)
     except FetchError as exc:
         limit = EXPIRY_AFTER.get(media.source)
         if exc.status in (403, 404, 410) and limit and message_age(media) > limit:
-            raise MediaExpired(f"expirada no servidor de origem ({exc})") from exc
+            raise MediaExpired(
+                _("expired on the source server (%(error)s)") % {"error": exc}
+            ) from exc
         raise
 
 
@@ -149,7 +152,7 @@ def _inline(media: MediaFile, sink: BinaryIO) -> Fetched:
     event only (a Wuzapi form post is decoded as it was on arrival)."""
     event = media.message.webhook_event
     if event is None:
-        raise FetchError("evento de origem apagado: base64 indisponível", retryable=False)
+        raise FetchError(_("source event deleted: base64 unavailable"), retryable=False)
     content_type = next((v for k, v in event.headers.items() if k.lower() == "content-type"), "")
     try:
         if is_form(content_type, event.body[:64].encode("utf-8", "replace")):
@@ -157,12 +160,12 @@ def _inline(media: MediaFile, sink: BinaryIO) -> Fetched:
         else:
             payload = json.loads(event.body)
     except (ValueError, WebhookError) as exc:
-        raise FetchError("corpo do evento ilegível", retryable=False) from exc
+        raise FetchError(_("unreadable event body"), retryable=False) from exc
     found = _find_base64(payload, media.message.external_id)
     if not found:
         if _gateway_configured(media.client):
             return _evolution_api(media, sink)
-        raise FetchError("base64 não encontrado no evento", retryable=False)
+        raise FetchError(_("base64 not found in the event"), retryable=False)
     _write_base64(found, sink)
     return Fetched(content_type=_data_url_type(found))
 
@@ -205,14 +208,16 @@ def _write_base64(value: str, sink: BinaryIO) -> None:
     if value.startswith("data:"):
         value = value.split(",", 1)[-1]
     if len(value) * 3 // 4 > _max() + 3:
-        raise FetchError(f"arquivo grande demais (limite {_max()} bytes)", retryable=False)
+        raise FetchError(
+            _("file too large (limit %(limit)s bytes)") % {"limit": _max()}, retryable=False
+        )
     step = 4 * 16 * 1024  # decode in slices: the string is in memory, its bytes need not be
     value = "".join(value.split())
     try:
         for start in range(0, len(value), step):
             sink.write(base64.b64decode(value[start : start + step], validate=True))
     except (binascii.Error, ValueError) as exc:
-        raise FetchError("base64 inválido no evento", retryable=False) from exc
+        raise FetchError(_("invalid base64 in the event"), retryable=False) from exc
 
 
 def _direct(media: MediaFile, sink: BinaryIO) -> Fetched:
@@ -255,9 +260,11 @@ def _meta(media: MediaFile, sink: BinaryIO) -> Fetched:
     """Cloud API: the webhook's url, else GET /{media-id} for a fresh 5-minute URL."""
     token = media.client.meta_access_token
     if not token:
-        raise FetchError("cliente sem token de acesso da Meta (cadastre no admin)", retryable=False)
+        raise FetchError(
+            _("client without a Meta access token (add it in the admin)"), retryable=False
+        )
     if media.remote_id and message_age(media) > META_ID_LIFETIME:
-        raise MediaExpired("IDs de mídia da Meta expiram 7 dias depois do webhook")
+        raise MediaExpired(_("Meta media IDs expire 7 days after the webhook"))
     graph = webhook_settings.META_GRAPH_URL
     policy = _policy(*META_HOSTS, _host(graph))
     auth = {"Authorization": f"Bearer {token}"}
@@ -271,11 +278,11 @@ def _meta(media: MediaFile, sink: BinaryIO) -> Fetched:
             sink.seek(0)
             sink.truncate()
     if not media.remote_id:
-        raise FetchError("mensagem sem ID de mídia", retryable=False)
+        raise FetchError(_("message without a media ID"), retryable=False)
     info = get_json(f"{graph}/{quote(media.remote_id, safe='')}", policy=policy, headers=auth)
     url = info.get("url") if isinstance(info, dict) else None
     if not isinstance(url, str) or not url:
-        raise FetchError("Graph API não devolveu a URL da mídia")
+        raise FetchError(_("the Graph API did not return the media URL"))
     response = request(url, sink, policy=policy, max_bytes=_max(), headers=auth)
     return Fetched(
         content_type=str(info.get("mime_type") or response.headers.get("content-type", ""))
@@ -291,7 +298,7 @@ def _evolution_api(media: MediaFile, sink: BinaryIO) -> Fetched:
     client = media.client
     if not _gateway_configured(client):
         raise FetchError(
-            "sem base64, sem mediaKey e sem servidor Evolution configurado no cliente",
+            _("no base64, no mediaKey and no Evolution server set for the client"),
             retryable=False,
         )
     url = f"{client.gateway_url.rstrip('/')}/chat/getBase64FromMediaMessage/"
@@ -306,7 +313,7 @@ def _evolution_api(media: MediaFile, sink: BinaryIO) -> Fetched:
     )
     value = answer.get("base64") if isinstance(answer, dict) else None
     if not isinstance(value, str) or not value:
-        raise FetchError("servidor Evolution não devolveu o base64")
+        raise FetchError(_("the Evolution server did not return the base64"))
     _write_base64(value, sink)
     return Fetched(content_type=str(answer.get("mimetype") or ""))
 

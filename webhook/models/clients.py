@@ -16,78 +16,78 @@ def new_token() -> str:
 class Client(models.Model):
     """A tenant: one WhatsApp number / gateway instance."""
 
-    name = models.CharField(_("nome"), max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     instance_id = models.CharField(
-        _("ID da instância"),
+        _("instance ID"),
         max_length=255,
         unique=True,
         help_text=_(
-            "Como o gateway identifica o número: instanceId (W-API, Z-API, UltraMsg, exemplo), "
-            "instance (Evolution), session (WAHA, WPPConnect), instanceName (Wuzapi) ou "
-            "phone_number_id (Cloud API)."
+            "How the gateway identifies the number: instanceId (W-API, Z-API, UltraMsg, "
+            "sample), instance (Evolution), session (WAHA, WPPConnect), instanceName (Wuzapi) "
+            "or phone_number_id (Cloud API)."
         ),
     )
-    active = models.BooleanField(_("ativo"), default=True)
+    active = models.BooleanField(_("active"), default=True)
     webhook_token = models.CharField(
-        _("token do webhook"),
+        _("webhook token"),
         max_length=128,
         default=new_token,
         help_text=_(
-            "Segredo que o gateway envia (cabeçalho X-Webhook-Token, apikey, Client-Token, "
-            "X-Api-Key, ?token=, /webhook/k/<token>/ ou o campo token do Wuzapi). Também é a "
-            "chave HMAC do WAHA."
+            "Secret the gateway sends (X-Webhook-Token, apikey, Client-Token or X-Api-Key "
+            "header, ?token=, /webhook/k/<token>/ or Wuzapi's token field). Also WAHA's HMAC "
+            "key."
         ),
     )
     require_token = models.BooleanField(
-        _("exigir token"),
+        _("require a token"),
         null=True,
         blank=True,
-        help_text=_("Vazio: segue WEBHOOK_REQUIRE_TOKEN. Sim/Não: decide só para este cliente."),
+        help_text=_("Empty: follows WEBHOOK_REQUIRE_TOKEN. Yes/No: decides for this client only."),
     )
     meta_app_secret = models.CharField(
-        _("app secret da Meta"),
+        _("Meta app secret"),
         max_length=128,
         blank=True,
         help_text=_(
-            "Só Cloud API: o App Secret do app da Meta deste número, que assina as entregas "
-            "(X-Hub-Signature-256). Vazio: usa WEBHOOK_META_APP_SECRET. Números do mesmo app "
-            "compartilham o mesmo valor."
+            "Cloud API only: the App Secret of this number's Meta app, which signs the "
+            "deliveries (X-Hub-Signature-256). Empty: uses WEBHOOK_META_APP_SECRET. Numbers of "
+            "the same app share the same value."
         ),
     )
     signing_secret = models.CharField(
-        _("chave HMAC do gateway"),
+        _("gateway HMAC key"),
         max_length=255,
         blank=True,
         help_text=_(
-            "Só Wuzapi: a chave HMAC configurada no Wuzapi para este usuário, que assina as "
-            "entregas (x-hmac-signature, HMAC-SHA256). Preenchida, toda entrega do Wuzapi para "
-            "este cliente precisa da assinatura válida. Vazio: a assinatura não é exigida."
+            "Wuzapi only: the HMAC key set in Wuzapi for this user, which signs the deliveries "
+            "(x-hmac-signature, HMAC-SHA256). When filled in, every Wuzapi delivery for this "
+            "client needs a valid signature. Empty: no signature is required."
         ),
     )
     meta_access_token = models.TextField(
-        _("token de acesso da Meta"),
+        _("Meta access token"),
         blank=True,
         help_text=_(
-            "Só Cloud API: token (de sistema) com permissão whatsapp_business_messaging, usado "
-            "para baixar as mídias pela Graph API. Nunca é exibido de volta."
+            "Cloud API only: a (system user) token with the whatsapp_business_messaging "
+            "permission, used to download media through the Graph API. Never shown back."
         ),
     )
     gateway_url = models.URLField(
-        _("URL do servidor do gateway"),
+        _("gateway server URL"),
         blank=True,
         max_length=500,
         help_text=_(
-            "WAHA ou Evolution: endereço do servidor deste cliente (ex.: "
-            "https://waha.minhaloja.com.br), de onde as mídias são baixadas."
+            "WAHA or Evolution: the address of this client's server (e.g. "
+            "https://waha.minhaloja.com.br), where media are downloaded from."
         ),
     )
     gateway_api_key = models.CharField(
-        _("chave de API do gateway"),
+        _("gateway API key"),
         max_length=255,
         blank=True,
-        help_text=_("X-Api-Key do WAHA ou apikey do Evolution. Nunca é exibida de volta."),
+        help_text=_("WAHA's X-Api-Key or Evolution's apikey. Never shown back."),
     )
-    notes = models.TextField(_("observações"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("members"),
@@ -98,11 +98,11 @@ class Client(models.Model):
             "admin and API. Superusers see every client."
         ),
     )
-    created_at = models.DateTimeField(_("criado em"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("cliente")
-        verbose_name_plural = _("clientes")
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -12,69 +12,69 @@ class WebhookEvent(models.Model):
     """One HTTP delivery, stored raw before anything else happens to it."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("recebido")
-        PROCESSED = "processed", _("processado")
-        DUPLICATE = "duplicate", _("duplicado")
-        IGNORED = "ignored", _("ignorado")
-        UNASSIGNED = "unassigned", _("sem cliente")
-        FAILED = "failed", _("falhou")
-        REJECTED = "rejected", _("rejeitado")
+        RECEIVED = "received", _("received")
+        PROCESSED = "processed", _("processed")
+        DUPLICATE = "duplicate", _("duplicate")
+        IGNORED = "ignored", _("ignored")
+        UNASSIGNED = "unassigned", _("no client")
+        FAILED = "failed", _("failed")
+        REJECTED = "rejected", _("rejected")
 
     client = models.ForeignKey(
-        Client, verbose_name=_("cliente"), null=True, blank=True, on_delete=models.SET_NULL
+        Client, verbose_name=_("client"), null=True, blank=True, on_delete=models.SET_NULL
     )
     client_key = models.CharField(
-        _("instância informada"),
+        _("reported instance"),
         max_length=255,
         blank=True,
         db_index=True,
-        help_text=_("Identificador de instância lido do corpo, mesmo sem cliente cadastrado."),
+        help_text=_("Instance identifier read from the body, even with no registered client."),
     )
     delivery_id = models.CharField(
-        _("ID da entrega"),
+        _("delivery ID"),
         max_length=64,
         unique=True,
-        help_text=_("Gerado na chegada; torna idempotente o envio do spool para o banco."),
+        help_text=_("Generated on arrival; makes moving the spool into the database idempotent."),
     )
-    received_at = models.DateTimeField(_("recebido em"), db_index=True)
-    path = models.CharField(_("caminho"), max_length=500, blank=True)
-    source_ip = models.GenericIPAddressField(_("IP de origem"), null=True, blank=True)
-    headers = models.JSONField(
-        _("cabeçalhos"), default=dict, help_text=_("Credenciais mascaradas.")
-    )
-    body = models.TextField(_("corpo bruto"), blank=True)
-    family = models.CharField(_("família"), max_length=40, blank=True, db_index=True)
-    event_type = models.CharField(_("tipo de evento"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, help_text=_("Credentials masked."))
+    body = models.TextField(_("raw body"), blank=True)
+    family = models.CharField(_("family"), max_length=40, blank=True, db_index=True)
+    event_type = models.CharField(_("event type"), max_length=100, blank=True)
     status = models.CharField(
-        _("situação"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )
-    error = models.TextField(_("erro"), blank=True)
+    error = models.TextField(_("error"), blank=True)
     traceback = models.TextField(_("traceback"), blank=True)
-    parser_version = models.CharField(_("versão do parser"), max_length=20, blank=True)
-    processing_ms = models.FloatField(_("processamento (ms)"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("tentativas"), default=0)
-    processed_at = models.DateTimeField(_("processado em"), null=True, blank=True)
+    parser_version = models.CharField(_("parser version"), max_length=20, blank=True)
+    processing_ms = models.FloatField(_("processing (ms)"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     credential_proofs = models.JSONField(
-        _("provas de credencial"),
+        _("credential proofs"),
         default=list,
         blank=True,
         help_text=_(
-            "Hashes com chave (HMAC do SECRET_KEY) das credenciais que a entrega apresentou, "
-            "nunca as credenciais: uma entrega ainda sem cliente só é aplicada ao cliente "
-            "cujo token ou app secret tem o mesmo hash."
+            "Keyed hashes (HMAC with the SECRET_KEY) of the credentials the delivery "
+            "presented, never the credentials: a delivery still without a client is applied "
+            "only to the client whose token or app secret has the same hash."
         ),
     )
     approved_by = models.CharField(
-        _("liberado por"),
+        _("released by"),
         max_length=150,
         blank=True,
-        help_text=_("Operador que decidiu aplicar esta entrega sem credencial do cliente (admin)."),
+        help_text=_(
+            "Operator who decided to apply this delivery without the client's credential (admin)."
+        ),
     )
-    approved_at = models.DateTimeField(_("liberado em"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("evento de webhook")
-        verbose_name_plural = _("eventos de webhook")
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["status", "id"], name="webhook_event_status_idx"),
@@ -94,35 +94,37 @@ class UnrecognisedItem(models.Model):
     does not count again."""
 
     class Kind(models.TextChoices):
-        MESSAGE_TYPE = "message_type", _("tipo de mensagem")
-        EVENT_KIND = "event_kind", _("tipo de evento")
-        MISSING_FIELD = "missing_field", _("campo esperado ausente")
+        MESSAGE_TYPE = "message_type", _("message type")
+        EVENT_KIND = "event_kind", _("event type")
+        MISSING_FIELD = "missing_field", _("missing expected field")
 
-    family = models.CharField(_("família"), max_length=40)
-    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
+    family = models.CharField(_("family"), max_length=40)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     name = models.CharField(
-        _("nome"),
+        _("name"),
         max_length=100,
-        help_text=_("Como o gateway o chamou, ou o caminho do campo esperado no payload."),
+        help_text=_(
+            "What the gateway called it, or the path of the expected field in the payload."
+        ),
     )
     count = models.PositiveBigIntegerField(
-        _("entregas"), default=0, help_text=_("Entregas em que apareceu (uma vez por entrega).")
+        _("deliveries"), default=0, help_text=_("Deliveries it appeared in (once per delivery).")
     )
-    first_seen = models.DateTimeField(_("visto pela primeira vez"))
-    last_seen = models.DateTimeField(_("visto por último"), db_index=True)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
     sample_event = models.ForeignKey(
         WebhookEvent,
-        verbose_name=_("evento de exemplo"),
+        verbose_name=_("sample event"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("A entrega mais recente em que apareceu."),
+        help_text=_("The latest delivery it appeared in."),
     )
 
     class Meta:
-        verbose_name = _("não reconhecido")
-        verbose_name_plural = _("não reconhecidos")
+        verbose_name = _("unrecognised item")
+        verbose_name_plural = _("unrecognised items")
         ordering = ["-last_seen", "family", "kind", "name"]
         constraints = [
             models.UniqueConstraint(

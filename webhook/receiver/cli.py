@@ -11,52 +11,72 @@ from webhook.receiver import setup_django
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Defaults from the settings (``WEBHOOK_PORT``, ``WEBHOOK_HOST``, ``WEBHOOK_WORKERS``,
     ``WEBHOOK_THREADS``, ``WEBHOOK_SERVER``): Django must be set up first."""
+    from django.utils.translation import gettext as _
+
     from webhook.conf import webhook_settings
 
     parser = argparse.ArgumentParser(
-        description="Servidor webhook local do MultiChat (Flask + ngrok)."
+        description=_("MultiChat's local webhook server (Flask + ngrok).")
     )
     parser.add_argument("--port", type=int, default=webhook_settings.PORT)
     parser.add_argument("--host", default=webhook_settings.HOST)
-    parser.add_argument("--no-tunnel", action="store_true", help="não abrir o túnel ngrok")
+    parser.add_argument("--no-tunnel", action="store_true", help=_("do not open the ngrok tunnel"))
     parser.add_argument(
         "--workers",
         type=int,
         default=webhook_settings.WORKERS or None,
-        help="processos do servidor (padrão: um por núcleo, até 4)",
+        help=_("server processes (default: one per core, up to 4)"),
     )
     parser.add_argument(
         "--threads",
         type=int,
         default=webhook_settings.THREADS,
-        help="threads por processo para as rotas fora do webhook (padrão: 32)",
+        help=_("threads per process for the routes other than the webhook (default: 32)"),
     )
     parser.add_argument(
         "--server",
         choices=["granian", "gunicorn", "waitress"],
         default=webhook_settings.SERVER or None,
-        help="servidor (padrão: granian no Linux/macOS, waitress no Windows)",
+        help=_("server (default: granian on Linux/macOS, waitress on Windows)"),
     )
     return parser.parse_args(argv)
 
 
 def banner(args: argparse.Namespace, tunnel) -> None:
+    """What the terminal shows at start-up, in the site's language (pt-BR)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = banner_lines(args, tunnel)
+    print("\n".join(lines), flush=True)
+
+
+def banner_lines(args: argparse.Namespace, tunnel) -> list[str]:
+    from django.utils.translation import gettext as _
+
     from webhook.checks import insecure_settings_summary
 
     local = f"http://localhost:{args.port}"
-    print("=" * 70)
-    print("MultiChat Webhook — receptor Flask")
-    print(f"  Webhook local:   {local}/webhook")
-    print(f"  Status:          {local}/status")
-    print(f"  Teste:           curl -X POST {local}/test")
+    public = _("Public webhook")
+    rows = [
+        (_("Local webhook"), f"{local}/webhook"),
+        (_("Status"), f"{local}/status"),
+        (_("Test"), f"curl -X POST {local}/test"),
+    ]
     if tunnel.is_open:
-        print(f"  Webhook público: {tunnel.public_url}/webhook   <- cole esta URL no gateway")
-    else:
-        print(f"  {tunnel.reason}")
-    for line in insecure_settings_summary():
-        print(f"  ATENÇÃO {line}")
-    print("  Ctrl+C para parar.")
-    print("=" * 70, flush=True)
+        paste = _("<- paste this URL into the gateway")
+        rows.append((public, f"{tunnel.public_url}/webhook   {paste}"))
+    width = max(len(label) for label in [public, *(label for label, _value in rows)]) + 2
+    lines = ["=" * 70, _("MultiChat Webhook — Flask receiver")]
+    lines += [f"  {label + ':':<{width}}{value}" for label, value in rows]
+    if not tunnel.is_open:
+        lines.append(f"  {tunnel.reason}")
+    lines += [
+        "  " + _("WARNING %(check)s") % {"check": line} for line in insecure_settings_summary()
+    ]
+    lines += ["  " + _("Ctrl+C to stop."), "=" * 70]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,14 +86,17 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     from django.conf import settings
     from django.db import connections
+    from django.utils import translation
+    from django.utils.translation import gettext as _
 
     from webhook.receiver import serving
     from webhook.receiver.app import preload_clients
     from webhook.receiver.supervision import ApplierSupervisor
     from webhook.tunnel import TunnelResult, close_tunnel, open_tunnel
 
+    translation.activate(settings.LANGUAGE_CODE)  # the terminal reads the site's language
     args = parse_args(argv)
-    tunnel = TunnelResult(reason="sem túnel público: desligado com --no-tunnel")
+    tunnel = TunnelResult(reason=_("no public tunnel: turned off with --no-tunnel"))
     if not args.no_tunnel:
         tunnel = open_tunnel(args.port, settings.NGROK_AUTHTOKEN)
     applier = ApplierSupervisor()

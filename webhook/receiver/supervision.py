@@ -6,6 +6,8 @@ import subprocess
 import sys
 import threading
 
+from django.utils.translation import gettext as _
+
 from webhook.receiver import BASE_DIR
 
 
@@ -46,7 +48,8 @@ class ApplierSupervisor:
             process = self.process
             if process is not None and process.poll() is not None and not self._stopping.is_set():
                 print(
-                    f"O aplicador terminou (código {process.returncode}); iniciando outro.",
+                    _("The applier ended (code %(code)s); starting another one.")
+                    % {"code": process.returncode},
                     file=sys.stderr,
                     flush=True,
                 )

@@ -102,7 +102,7 @@ def events_release(*, queryset: QuerySet[WebhookEvent], operator: str) -> dict[s
 def summary_rows(summary: dict[str, int]) -> list[tuple[str, int]]:
     """(Portuguese label, count) for each key of an :func:`events_reprocess` summary."""
     labels = dict(WebhookEvent.Status.choices)
-    labels[SKIPPED_REJECTED] = _("rejeitado, não reprocessado (corpo nunca autenticado)")
+    labels[SKIPPED_REJECTED] = _("rejected, not reprocessed (body never authenticated)")
     order = [*WebhookEvent.Status.values, SKIPPED_REJECTED]
     keys = sorted(summary, key=lambda k: order.index(k) if k in order else len(order))
     return [(str(labels.get(key, key)), summary[key]) for key in keys]

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from webhook.script_i18n import gettext as _
 from webhook.setup import SetupError
 
 PASSWORD_ATTEMPTS = 3
@@ -22,9 +23,9 @@ def client_ensure(*, name: str | None, instance_id: str) -> tuple[Any, bool]:
 
     instance_id = instance_id.strip()
     if not instance_id:
-        raise SetupError("--instance-id não pode ficar vazio.")
+        raise SetupError(_("--instance-id cannot be empty."))
     client, created = Client.objects.get_or_create(
-        instance_id=instance_id, defaults={"name": name or "Cliente de teste"}
+        instance_id=instance_id, defaults={"name": name or _("Test client")}
     )
     if not created and name and client.name != name:
         client.name = name
@@ -39,29 +40,34 @@ def _validate_password(password: str, user: Any) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise SetupError("senha recusada: " + " ".join(str(m) for m in exc.messages)) from None
+        raise SetupError(
+            _("password refused: %(reasons)s") % {"reasons": " ".join(str(m) for m in exc.messages)}
+        ) from None
 
 
 def _generated_password(user: Any) -> str:
-    for _ in range(10):
+    for _attempt in range(10):
         password = secrets.token_urlsafe(12)
         try:
             _validate_password(password, user)
         except SetupError:
             continue
         return password
-    raise SetupError("não foi possível gerar uma senha aceita pelos validadores do Django.")
+    raise SetupError(_("could not generate a password that Django's validators accept."))
 
 
 def _prompt_password(user: Any, say: Callable[[str], None]) -> str | None:
     """Ask twice on the terminal; empty means "generate one"."""
-    say(f'Defina a senha do administrador "{user.get_username()}" (vazio = gerar uma aleatória).')
-    for _ in range(PASSWORD_ATTEMPTS):
-        first = getpass.getpass("Senha: ")
+    say(
+        _('Set the password of the administrator "%(user)s" (empty = generate a random one).')
+        % {"user": user.get_username()}
+    )
+    for _attempt in range(PASSWORD_ATTEMPTS):
+        first = getpass.getpass(_("Password: "))
         if not first:
             return None
-        if getpass.getpass("Repita a senha: ") != first:
-            say("As senhas não conferem; tente de novo.")
+        if getpass.getpass(_("Repeat the password: ")) != first:
+            say(_("The passwords do not match; try again."))
             continue
         try:
             _validate_password(first, user)
@@ -69,7 +75,7 @@ def _prompt_password(user: Any, say: Callable[[str], None]) -> str | None:
             say(str(exc).capitalize())
             continue
         return first
-    raise SetupError(f"senha não definida após {PASSWORD_ATTEMPTS} tentativas.")
+    raise SetupError(_("password not set after %(n)s attempts.") % {"n": PASSWORD_ATTEMPTS})
 
 
 def admin_ensure(
@@ -87,11 +93,11 @@ def admin_ensure(
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
     if user is not None:
         if password is None:
-            return "já existia (senha mantida)", None
+            return _("already existed (password kept)"), None
         _validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
-        return "já existia (senha atualizada)", None
+        return _("already existed (password updated)"), None
     user = user_model(**{user_model.USERNAME_FIELD: username, "email": email})
     generated = None
     if password is not None:
@@ -103,4 +109,4 @@ def admin_ensure(
     user_model._default_manager.create_superuser(
         **{user_model.USERNAME_FIELD: username}, email=email, password=password
     )
-    return "criado", generated
+    return _("created"), generated

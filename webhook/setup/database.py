@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from webhook.script_env import BASE_DIR
+from webhook.script_i18n import gettext as _
 
 
 def setup_django(env_path: Path) -> None:
@@ -47,17 +48,23 @@ def replay_unassigned(instance_id: str, say: Callable[[str], None]) -> None:
         from webhook.services.replay import events_reprocess
     except ImportError:
         say(
-            f"Nota: {pending} evento(s) sem cliente aguardam reprocessamento, mas esta versão "
-            "não tem webhook.services.replay; reprocesse-os pelo admin depois."
+            _(
+                "Note: %(n)s event(s) without a client await reprocessing, but this version "
+                "has no webhook.services.replay; reprocess them from the admin later."
+            )
+            % {"n": pending}
         )
         return
     summary = events_reprocess(queryset=queryset)
     labels = dict(WebhookEvent.Status.choices)
     parts = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(summary.items()))
-    say(f"Eventos recebidos antes do cliente existir reprocessados: {parts}.")
+    say(_("Events received before the client existed, reprocessed: %(parts)s.") % {"parts": parts})
     if summary.get(WebhookEvent.Status.UNASSIGNED):
         say(
-            f"{summary[WebhookEvent.Status.UNASSIGNED]} deles não traziam o token deste cliente "
-            "e continuam sem cliente (qualquer um poderia tê-los enviado). Para aplicá-los "
-            "mesmo assim: admin → Eventos de webhook → ação “Liberar entregas sem cliente”."
+            _(
+                "%(n)s of them did not carry this client's token and remain without a client "
+                "(anyone could have sent them). To apply them anyway: admin → Webhook events → "
+                "action “Release deliveries without a client”."
+            )
+            % {"n": summary[WebhookEvent.Status.UNASSIGNED]}
         )

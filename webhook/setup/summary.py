@@ -7,6 +7,8 @@ import json
 import shlex
 from typing import Any
 
+from webhook.script_i18n import gettext as _
+
 DJANGO_PORT = 8000
 
 
@@ -31,27 +33,31 @@ def summary_lines(client: Any, admin_user: str) -> list[str]:
     flask = f"http://localhost:{webhook_settings.PORT}"
     django = f"http://localhost:{DJANGO_PORT}"
     token = client.webhook_token
+    user = {"user": admin_user}
+    messages = _("messages")
+    header = _("Header")
     return [
         "",
-        "Endereços (suba os servidores com: make run)",
+        _("Addresses (start the servers with: make run)"),
         f"  Flask  webhook     {flask}/webhook",
         f"  Flask  status      {flask}/status",
         f"  Django webhook     {django}/webhook/",
-        f"  Django admin       {django}/admin/   (usuário: {admin_user})",
+        f"  Django admin       {django}/admin/   " + _("(user: %(user)s)") % user,
         f"  Django status      {django}/webhook/status/",
-        f"  Django mensagens   {django}/webhook/messages/"
-        "   (Authorization: Bearer <WEBHOOK_API_TOKEN do .env>)",
+        f"  Django {messages:<11} {django}/webhook/messages/   "
+        + _("(Authorization: Bearer <WEBHOOK_API_TOKEN from .env>)"),
         "",
-        f'Admin: entre em {django}/admin/ com o usuário "{admin_user}" e a senha definida.',
+        _('Admin: log in at %(url)s with the user "%(user)s" and the password you set.')
+        % {"url": f"{django}/admin/", **user},
         "",
-        "O que colar no gateway (W-API, Z-API, Evolution, WAHA...):",
-        f"  URL:        {flask}/webhook   (ou a URL pública do ngrok + /webhook)",
-        f"  Cabeçalho:  X-Webhook-Token: {token}",
-        "  Gateway que não envia cabeçalhos? Use o token no caminho da URL:",
+        _("What to paste into the gateway (W-API, Z-API, Evolution, WAHA...):"),
+        f"  URL:        {flask}/webhook   " + _("(or ngrok's public URL + /webhook)"),
+        f"  {header + ':':<11} X-Webhook-Token: {token}",
+        "  " + _("A gateway that sends no headers? Put the token in the URL's path:"),
         f"              {flask}/webhook/k/{token}/",
         "",
-        "Teste com o exemplo do README (com os servidores rodando):",
+        _("Test with the README's sample (with the servers running):"),
         sample_curl(f"{flask}/webhook", token, client.instance_id),
         "",
-        "Ou teste todos os tipos de mensagem: python test_webhook.py",
+        _("Or test every message type: python test_webhook.py"),
     ]

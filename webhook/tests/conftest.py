@@ -53,6 +53,18 @@ def _remove_inbox() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (pt-BR): a request with the English cookie
+    activates English in the test's thread, and Django never switches it back, so without
+    this a later test's command output or system check would come out in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_spool(tmp_path, settings):
     settings.WEBHOOK_SPOOL_DIR = str(tmp_path / "spool")
     settings.WEBHOOK_APPLY_MODE = "inline"

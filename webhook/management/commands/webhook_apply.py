@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 import time
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from webhook import applier
+from webhook.management.base import TranslatedCommand
 from webhook.media import loop as media_loop
 
 
@@ -33,17 +35,17 @@ class SignalStop:
         return self.requested
 
 
-class Command(BaseCommand):
-    help = (
-        "Aplica em segundo plano os eventos gravados (situação 'recebido'): conversas, mensagens, "
-        "situações e estatísticas. O servidor Flask inicia um automaticamente."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Applies the stored events (status 'received') in the background: conversations, "
+        "messages, statuses and statistics. The Flask server starts one by itself."
     )
 
     requires_system_checks: list[str] = []  # the server that starts it has already checked
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--once", action="store_true", help="aplica o que estiver pendente e termina"
+            "--once", action="store_true", help=_("apply whatever is pending, then exit")
         )
 
     def handle(self, *args, **options) -> None:
@@ -54,4 +56,6 @@ class Command(BaseCommand):
             media_loop.start_thread(stop)
         total = applier.run(stop, once=options["once"])
         if options["verbosity"] > 0:
-            self.stdout.write(f"{total} eventos aplicados.")
+            self.stdout.write(
+                ngettext("%(n)s event applied.", "%(n)s events applied.", total) % {"n": total}
+            )

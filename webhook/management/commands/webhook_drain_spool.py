@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from webhook import spool
+from webhook.management.base import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = _(
-        "Grava no banco (e processa) as entregas guardadas no spool em disco enquanto o banco "
-        "estava indisponível. Seguro de repetir: cada entrega é gravada uma única vez."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Stores in the database (and processes) the deliveries kept in the disk spool while "
+        "the database was unavailable. Safe to repeat: each delivery is stored only once."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--check",
             action="store_true",
-            help=_("só mostra quantas entregas aguardam no spool, sem gravar nada"),
+            help=_("only show how many deliveries wait in the spool, storing nothing"),
         )
 
     def handle(self, *args, **options) -> None:
@@ -30,16 +32,16 @@ class Command(BaseCommand):
             moved = spool.drain()
         except (DatabaseError, InterfaceError) as exc:
             raise CommandError(
-                _("Banco de dados indisponível; o spool foi mantido. Tente de novo. (%(error)s)")
+                _("Database unavailable; the spool was kept. Try again. (%(error)s)")
                 % {"error": exc}
             ) from exc
         except OSError as exc:
             raise CommandError(
-                _("Não foi possível ler o spool em %(dir)s: %(error)s")
+                _("Could not read the spool in %(dir)s: %(error)s")
                 % {"dir": spool.spool_dir(), "error": exc}
             ) from exc
         if moved:
-            message = _("%(n)s entrega(s) movida(s) do spool para o banco de dados.") % {"n": moved}
+            message = _("%(n)s delivery(ies) moved from the spool to the database.") % {"n": moved}
         else:
-            message = _("Nenhuma entrega no spool: nada a mover.")
+            message = _("No delivery in the spool: nothing to move.")
         self.stdout.write(self.style.SUCCESS(message))

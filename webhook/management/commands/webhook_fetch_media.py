@@ -5,36 +5,39 @@ from __future__ import annotations
 import signal
 from datetime import datetime, time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
 from webhook.conf import webhook_settings
+from webhook.management.base import TranslatedCommand
 from webhook.management.commands.webhook_apply import SignalStop
 from webhook.media import loop
 from webhook.media.services import media_retry
 from webhook.models import Client, MediaFile
 
 
-class Command(BaseCommand):
-    help = (
-        "Baixa, decifra e guarda as mídias pendentes das mensagens. Com --failed, tenta de novo "
-        "as que falharam ou expiraram; com --loop, fica rodando em segundo plano."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Downloads, decrypts and stores the messages' pending media. With --failed, retries "
+        "those that failed or expired; with --loop, keeps running in the background."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--failed", action="store_true", help="tenta de novo as que falharam ou expiraram"
+            "--failed", action="store_true", help=_("retry those that failed or expired")
         )
-        parser.add_argument("--client", help="só este cliente (ID da instância)")
-        parser.add_argument("--since", help="só mensagens desde esta data (AAAA-MM-DD[THH:MM])")
-        parser.add_argument("--loop", action="store_true", help="fica rodando até Ctrl+C")
+        parser.add_argument("--client", help=_("only this client (instance ID)"))
+        parser.add_argument("--since", help=_("only messages since this date (YYYY-MM-DD[THH:MM])"))
+        parser.add_argument("--loop", action="store_true", help=_("keep running until Ctrl+C"))
         parser.add_argument(
             "--concurrency",
             type=int,
             default=0,
-            help="downloads simultâneos (padrão: configuração)",
+            help=_("simultaneous downloads (default: the settings)"),
         )
 
     def handle(self, *args, **options) -> None:
@@ -57,20 +60,23 @@ class Command(BaseCommand):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        bar = tqdm(total=len(ids), unit="arquivo", disable=options["verbosity"] == 0)
+        bar = tqdm(total=len(ids), unit=_("file"), disable=options["verbosity"] == 0)
         counts = loop.fetch_batch(ids, concurrency=concurrency, progress=lambda _s: bar.update(1))
         bar.close()
         labels = dict(MediaFile.State.choices)
         summary = ", ".join(f"{labels.get(k, k)}: {n}" for k, n in sorted(counts.items()))
         if options["verbosity"] > 0:
-            self.stdout.write(f"{len(ids)} mídia(s) processada(s). {summary}".strip())
+            done = ngettext(
+                "%(n)s media file processed.", "%(n)s media files processed.", len(ids)
+            ) % {"n": len(ids)}
+            self.stdout.write(f"{done} {summary}".strip())
 
     def _selection(self, options):
         queryset = MediaFile.objects.all()
         if options["client"]:
             client = Client.objects.filter(instance_id=options["client"]).first()
             if client is None:
-                raise CommandError(f"Cliente não encontrado: {options['client']}")
+                raise CommandError(_("Client not found: %(id)s") % {"id": options["client"]})
             queryset = queryset.filter(client=client)
         if options["since"]:
             queryset = queryset.filter(message__timestamp__gte=_since(options["since"]))
@@ -82,6 +88,8 @@ def _since(value: str) -> datetime:
     if moment is None:
         day = parse_date(value)
         if day is None:
-            raise CommandError(f"Data inválida em --since: {value} (use AAAA-MM-DD)")
+            raise CommandError(
+                _("Invalid date in --since: %(value)s (use YYYY-MM-DD)") % {"value": value}
+            )
         moment = datetime.combine(day, time.min)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from webhook.management.base import TranslatedCommand
 from webhook.management.commands.webhook_reprocess import progress_bar
 from webhook.models import Client, ContactStats, MessageStats
 from webhook.services.replay import chat_counters_rebuild
 from webhook.services.stats import realtime_refresh, stats_rebuild
 
 
-class Command(BaseCommand):
-    help = _(
-        "Recalcula as estatísticas (por hora, por contato e em tempo real) e os contadores das "
-        "conversas a partir das mensagens armazenadas, de todos os clientes ou de um só."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Recomputes the statistics (hourly, per contact and real-time) and the conversations' "
+        "counters from the stored messages, for every client or just one."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--client",
             metavar="INSTANCE_ID",
-            help=_("ID da instância do cliente (padrão: todos os clientes)"),
+            help=_("the client's instance ID (default: every client)"),
         )
 
     def handle(self, *args, **options) -> None:
@@ -30,13 +32,11 @@ class Command(BaseCommand):
             clients = clients.filter(instance_id=options["client"])
             if not clients.exists():
                 raise CommandError(
-                    _("Nenhum cliente com o ID de instância '%(id)s'.") % {"id": options["client"]}
+                    _("No client with the instance ID '%(id)s'.") % {"id": options["client"]}
                 )
         clients = list(clients)  # few rows, and no cursor left open while we write
         rows = []
-        bar = progress_bar(
-            self.stderr, total=len(clients), desc=_("Recalculando"), unit=_("cliente")
-        )
+        bar = progress_bar(self.stderr, total=len(clients), desc=_("Recomputing"), unit=_("client"))
         with bar:
             for client in clients:
                 stats_rebuild(client=client)
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         self._summary(rows)
 
     def _summary(self, rows: list) -> None:
-        header = (_("Cliente"), _("Horas"), _("Contatos"), _("Conversas corrigidas"))
+        header = (_("Client"), _("Hours"), _("Contacts"), _("Conversations fixed"))
         lines = [
             (
                 client.instance_id,
@@ -61,5 +61,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>20}" for h in header[1:]))
         for name, *counts in lines:
             self.stdout.write(f"{name:<{width}}  " + "  ".join(f"{c:>20}" for c in counts))
-        done = _("Estatísticas recalculadas para %(n)s cliente(s).") % {"n": len(rows)}
+        done = ngettext(
+            "Statistics recomputed for %(n)s client.",
+            "Statistics recomputed for %(n)s clients.",
+            len(rows),
+        ) % {"n": len(rows)}
         self.stdout.write(self.style.SUCCESS(done))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import CommandError, OutputWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
+from webhook.management.base import TranslatedCommand
 from webhook.models import WebhookEvent
 from webhook.services.replay import events_reprocess, summary_rows
 
@@ -55,46 +57,47 @@ def print_table(
         stdout.write(f"{label:<{width}}  {count:>8}")
 
 
-class Command(BaseCommand):
-    help = _(
-        "Reprocessa eventos de webhook armazenados com os parsers atuais, de forma idempotente "
-        "(reprocessar de novo não duplica mensagens). Escolha os eventos com --failed, "
-        "--unassigned, --ids, --since ou --all; eventos rejeitados nunca são reprocessados."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Reprocesses stored webhook events with the current parsers, idempotently "
+        "(reprocessing again does not duplicate messages). Choose the events with --failed, "
+        "--unassigned, --ids, --since or --all; rejected events are never reprocessed."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--failed", action="store_true", help=_("eventos com situação 'falhou'")
+            "--failed", action="store_true", help=_("events whose status is 'failed'")
         )
         parser.add_argument(
-            "--unassigned", action="store_true", help=_("eventos com situação 'sem cliente'")
+            "--unassigned", action="store_true", help=_("events whose status is 'no client'")
         )
         parser.add_argument(
-            "--ids", nargs="+", type=int, metavar="ID", help=_("somente estes IDs de evento")
+            "--ids", nargs="+", type=int, metavar="ID", help=_("only these event IDs")
         )
         parser.add_argument(
             "--since",
             metavar="DATA_HORA",
-            help=_("eventos recebidos a partir desta data/hora ISO-8601, ex.: 2025-01-31T14:00"),
+            help=_("events received from this ISO-8601 date/time on, e.g. 2025-01-31T14:00"),
         )
         parser.add_argument(
-            "--all", action="store_true", help=_("todos os eventos (exceto os rejeitados)")
+            "--all", action="store_true", help=_("every event (except the rejected ones)")
         )
 
     def handle(self, *args, **options) -> None:
         events = self._selection(options)
         total = events.count()
         if total == 0:
-            self.stdout.write(_("Nenhum evento corresponde à seleção."))
+            self.stdout.write(_("No event matches the selection."))
             return
-        bar = progress_bar(self.stderr, total=total, desc=_("Reprocessando"), unit=_("evento"))
+        bar = progress_bar(self.stderr, total=total, desc=_("Reprocessing"), unit=_("event"))
         with bar:
             summary = events_reprocess(
                 queryset=events, progress=lambda done: bar.update(done - bar.n)
             )
-        self.stdout.write(_("Resumo do reprocessamento:"))
-        print_table(self.stdout, (_("Situação"), _("Eventos")), summary_rows(summary))
-        self.stdout.write(self.style.SUCCESS(_("%(n)s evento(s) analisado(s).") % {"n": total}))
+        self.stdout.write(_("Reprocessing summary:"))
+        print_table(self.stdout, (_("Event status"), _("Events")), summary_rows(summary))
+        examined = ngettext("%(n)s event examined.", "%(n)s events examined.", total)
+        self.stdout.write(self.style.SUCCESS(examined % {"n": total}))
 
     def _selection(self, options) -> QuerySet[WebhookEvent]:
         statuses = [
@@ -108,10 +111,11 @@ class Command(BaseCommand):
         if not (statuses or options["ids"] or options["since"] or options["all"]):
             raise CommandError(
                 _(
-                    "Diga quais eventos reprocessar: --failed (os que falharam), --unassigned "
-                    "(os sem cliente), --ids 1 2 3 (estes IDs), --since 2025-01-31T14:00 "
-                    "(recebidos desde então) ou --all (todos). As opções se combinam: "
-                    "--failed --since 2025-01-31 reprocessa só os que falharam desde essa data."
+                    "Say which events to reprocess: --failed (those that failed), --unassigned "
+                    "(those without a client), --ids 1 2 3 (these IDs), --since "
+                    "2025-01-31T14:00 (received since then) or --all (all of them). The "
+                    "options combine: --failed --since 2025-01-31 reprocesses only those that "
+                    "failed since that date."
                 )
             )
         events = WebhookEvent.objects.all()
@@ -124,7 +128,7 @@ class Command(BaseCommand):
                 since = parse_since(options["since"])
             except ValueError as exc:
                 raise CommandError(
-                    _("--since inválido: '%(value)s'. Use ISO-8601, ex.: %(example)s.")
+                    _("Invalid --since: '%(value)s'. Use ISO-8601, e.g. %(example)s.")
                     % {"value": options["since"], "example": "2025-01-31T14:00:00-03:00"}
                 ) from exc
             events = events.filter(received_at__gte=since)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 
-from django.core.management.base import BaseCommand
 from django.db import connections
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from webhook.management.base import TranslatedCommand
 
 THREADS_VARIABLE = "_WEBHOOK_SERVE_THREADS"
 
@@ -21,15 +23,15 @@ def _load(_target: str):
     return front_for(get_wsgi_application(), threads=int(os.environ[THREADS_VARIABLE]))
 
 
-class Command(BaseCommand):
-    help = _("Sobe o servidor Django (admin, status, API) com o granian.")
+class Command(TranslatedCommand):
+    help = gettext_lazy("Starts the Django server (admin, status, API) with granian.")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default="0.0.0.0", help=_("endereço (padrão: 0.0.0.0)"))  # noqa: S104
-        parser.add_argument("--port", type=int, default=8000, help=_("porta (padrão: 8000)"))
-        parser.add_argument("--workers", type=int, default=1, help=_("processos (padrão: 1)"))
+        parser.add_argument("--host", default="0.0.0.0", help=_("address (default: 0.0.0.0)"))  # noqa: S104
+        parser.add_argument("--port", type=int, default=8000, help=_("port (default: 8000)"))
+        parser.add_argument("--workers", type=int, default=1, help=_("processes (default: 1)"))
         parser.add_argument(
-            "--threads", type=int, default=8, help=_("threads por processo (padrão: 8)")
+            "--threads", type=int, default=8, help=_("threads per process (default: 8)")
         )
 
     def handle(self, *args, **options) -> None:
@@ -38,7 +40,7 @@ class Command(BaseCommand):
         os.environ[THREADS_VARIABLE] = str(options["threads"])
         connections.close_all()  # no connection may cross into forked workers
         self.stdout.write(
-            _("Django em http://localhost:%(port)s (Ctrl+C para parar)") % {"port": options["port"]}
+            _("Django at http://localhost:%(port)s (Ctrl+C to stop)") % {"port": options["port"]}
         )
         serve_granian(
             target="django_project.wsgi:application",
