@@ -282,3 +282,17 @@ def test_superuser_sees_unassigned_and_rejected_events(admin_client):
 def test_anonymous_goes_to_the_login_page():
     response = HttpClient().get(LIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_english_is_one_click_away(admin_client, shop):
+    stored(shop, status="failed", error="boom")
+    admin_client.cookies["django_language"] = "en"
+    html = admin_client.get(LIST).content.decode()
+    assert "<h1>Events</h1>" in html and '<span class="badge failed">Failed</span>' in html
+    assert "Live · refreshes every 5 s" in html
+
+
+def test_bad_filter_answers_json_when_asked(admin_client):
+    response = admin_client.get(LIST, {"status": "nope", "format": "json"})
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "error": "A situação “nope” não existe."}
