@@ -46,9 +46,30 @@ def test_the_tail_shows_a_new_delivery_without_a_reload(stack, laptop):  # noqa:
     row.locator(".badge.processed").wait_for(timeout=20_000)  # polled, not reloaded
     assert "Live" in row.inner_text() and "Processado" in row.inner_text()
 
+    # A row the page still showed "received" is settled in place by the next poll (an
+    # out-of-band swap of the row the server renders again), not added twice.
+    page.evaluate(
+        """() => {
+        const row = document.querySelector('#event-rows tr.event-row');
+        const badge = row.querySelector('.badge');
+        badge.className = 'badge received'; badge.textContent = 'Recebido';
+        const input = document.createElement('input');
+        input.type = 'hidden'; input.className = 'event-pending'; input.name = 'pending';
+        input.value = row.id.replace('event-', ''); badge.after(input);
+      }"""
+    )
+    row_id = row.get_attribute("id")
+    page.locator(f"#{row_id} .badge.processed").wait_for(timeout=20_000)
+    assert page.locator(f"#{row_id}").count() == 1
+    assert page.locator(".event-pending").count() == 0
+
     page.click("#live-toggle")  # paused: the button says so and polling stops
     assert page.locator("#live-toggle").inner_text() == "Retomar"
     assert page.locator("#live-state").inner_text() == "Pausado"
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/ao-vivo/" in r.url else None)
+    page.wait_for_timeout(6_000)
+    assert polls == []  # no request while paused
     page.click("#live-toggle")
     assert page.locator("#live-toggle").inner_text() == "Pausar"
 
@@ -134,3 +155,22 @@ def test_load_more_appends_the_next_page_in_place(stack, laptop):  # noqa: F811
     assert laptop.page.url.endswith("?family=waha")  # in place, no navigation
     assert laptop.page.get_by_role("link", name="Carregar mais").count() == 0
     assert laptop.overflow() <= 0
+
+
+def test_an_unassigned_event_leads_to_the_admin_release(stack, phone):  # noqa: F811
+    code = SEED_FAILED.replace("client=client,", "client=None,").replace(
+        "status='failed'", "status='unassigned'"
+    )
+    pk = int(stack.django(code).strip().splitlines()[-1])
+    phone.login()
+    phone.goto(f"/painel/eventos/{pk}/")
+    page = phone.page
+    assert page.locator("#event-status").inner_text() == "Sem cliente"
+    assert page.get_by_role("button", name="Reprocessar").count() == 0
+    link = page.get_by_role("link", name=re.compile("Abrir no admin"))
+    assert link.get_attribute("href") == f"/admin/webhook/webhookevent/?id__exact={pk}"
+    phone.screenshot("event-unassigned-phone")
+    assert phone.overflow() <= 0
+    link.click()
+    page.wait_for_url("**/admin/webhook/webhookevent/**")
+    assert page.locator("#result_list tbody tr").count() == 1  # just this event, to release
