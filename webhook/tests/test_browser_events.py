@@ -9,7 +9,6 @@ import re
 import pytest
 
 from webhook.sample import sample_payload
-from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +32,7 @@ print(event.pk)
 """
 
 
-def test_the_tail_shows_a_new_delivery_without_a_reload(stack, laptop):  # noqa: F811
+def test_the_tail_shows_a_new_delivery_without_a_reload(stack, laptop):
     laptop.login()
     laptop.goto("/painel/eventos/")
     page = laptop.page
@@ -74,7 +73,7 @@ def test_the_tail_shows_a_new_delivery_without_a_reload(stack, laptop):  # noqa:
     assert page.locator("#live-toggle").inner_text() == "Pausar"
 
 
-def test_a_failed_event_is_replayed_from_its_page(stack, laptop):  # noqa: F811
+def test_a_failed_event_is_replayed_from_its_page(stack, laptop):
     pk = int(stack.django(SEED_FAILED).strip().splitlines()[-1])
     laptop.login()
     laptop.goto("/painel/eventos/?status=failed")
@@ -104,7 +103,7 @@ LONG_ERROR = (
 
 
 @pytest.mark.parametrize("device", ["laptop", "phone"])
-def test_the_tail_fits_the_screen(stack, device, request):  # noqa: F811
+def test_the_tail_fits_the_screen(stack, device, request):
     for i in range(3):
         stack.post(sample_payload(text=f"mensagem {i}"))
     stack.post(sample_payload(instance_id="loja_ainda_sem_cadastro"))  # no client yet
@@ -142,7 +141,7 @@ WebhookEvent.objects.bulk_create(
 """
 
 
-def test_load_more_appends_the_next_page_in_place(stack, laptop):  # noqa: F811
+def test_load_more_appends_the_next_page_in_place(stack, laptop):
     stack.django(SEED_MANY)
     laptop.login()
     laptop.goto("/painel/eventos/?family=waha")
@@ -157,7 +156,7 @@ def test_load_more_appends_the_next_page_in_place(stack, laptop):  # noqa: F811
     assert laptop.overflow() <= 0
 
 
-def test_an_unassigned_event_leads_to_the_admin_release(stack, phone):  # noqa: F811
+def test_an_unassigned_event_leads_to_the_admin_release(stack, phone):
     code = SEED_FAILED.replace("client=client,", "client=None,").replace(
         "status='failed'", "status='unassigned'"
     )
