@@ -10,6 +10,7 @@ urlpatterns = [
     path("conversas/", conversations.chat_list, name="chats"),
     path("conversas/<int:pk>/", conversations.chat_detail, name="chat"),
     path("eventos/", events.event_list, name="events"),
+    path("eventos/ao-vivo/", events.event_live, name="events-live"),
     path("eventos/<int:pk>/", events.event_detail, name="event"),
     path("eventos/<int:pk>/reprocessar/", events.event_replay, name="event-replay"),
 ]
