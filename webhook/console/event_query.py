@@ -205,9 +205,10 @@ def page(events: QuerySet[WebhookEvent], before: Cursor | None) -> tuple[list, C
     return rows, (Cursor.of(rows[-1]) if more else None)
 
 
-def newest_id() -> int:
-    """The highest event id stored now (one look at the primary key's index)."""
-    return WebhookEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+def newest_id(events: QuerySet[WebhookEvent]) -> int:
+    """The highest id among ``events`` (the user's, filtered) stored now: a user limited to
+    some clients learns nothing about the others' traffic from it."""
+    return events.aggregate(top=Max("pk"))["top"] or 0
 
 
 def parse_ids(values: list[str], name: str) -> list[int]:

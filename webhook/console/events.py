@@ -68,7 +68,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         before = q.Cursor.decode(raw_before) if raw_before else None
     except q.BadFilter as exc:
         return _problem(request, str(exc), 400)
-    rows, cursor = q.page(q.filtered(request.user, filters), before)
+    events = q.filtered(request.user, filters)
+    rows, cursor = q.page(events, before)
     context = _rows_context(filters, rows, cursor)
     if request.headers.get("HX-Request") and before is not None:  # "load more": rows only
         response = render(request, "console/event_rows.html", context)
@@ -76,7 +77,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         context.update(
             section="events",
             live=before is None,
-            since=q.newest_id(),
+            since=q.newest_id(events),
             statuses=[(value, q.STATUS_LABELS[value]) for value in WebhookEvent.Status.values],
             families=[(value, q.FAMILY_LABELS.get(value, value)) for value in q.FAMILIES],
             live_query=filters.query(),
@@ -100,8 +101,9 @@ def event_live(request: HttpRequest) -> HttpResponse:
     except q.BadFilter as exc:
         return _problem(request, str(exc), 400)
     since = int(raw_since)
-    upto = max(q.newest_id(), since)
-    fresh, settled = q.live(q.filtered(request.user, filters), since, upto, pending)
+    events = q.filtered(request.user, filters)
+    upto = max(q.newest_id(events), since)
+    fresh, settled = q.live(events, since, upto, pending)
     response = render(
         request,
         "console/event_live.html",

@@ -296,3 +296,12 @@ def test_bad_filter_answers_json_when_asked(admin_client):
     response = admin_client.get(LIST, {"status": "nope", "format": "json"})
     assert response.status_code == 400
     assert response.json() == {"ok": False, "error": "A situação “nope” não existe."}
+
+
+def test_the_live_cursor_reveals_nothing_of_other_clients(staff_client, shop, other):
+    mine = stored(shop)
+    later = stored(other)  # another client's traffic, after ours
+    page = staff_client.get(reverse("console:events")).content.decode()
+    assert f'id="live-since" name="since" value="{mine.pk}"' in page
+    live = staff_client.get(reverse("console:events-live"), {"since": mine.pk})
+    assert live["X-Events-Since"] == str(mine.pk) and later.pk > mine.pk
