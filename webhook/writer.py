@@ -27,7 +27,7 @@ from django.db import (
     connections,
 )
 
-from webhook import inbox
+from webhook import inbox, metrics
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 from webhook.services.rows import insert_returning_keys
@@ -161,6 +161,7 @@ class GroupCommitWriter:
                 loop.call_soon_threadsafe(_settle_all, settled)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
+        metrics.batch_committed(len(batch))  # after the waiters were released
 
 
 def _settle_all(batch: list[_Pending]) -> None:
