@@ -160,6 +160,19 @@ def events_applied(outcomes: Iterable[tuple[str, str, datetime | None]]) -> None
         metrics.failures.labels(family).inc(count)
 
 
+def outcome_rows(outcomes: Iterable[Any]) -> list[tuple[str, str, datetime | None]]:
+    """What :func:`events_applied` takes, from the processor's outcomes of one batch: the
+    arrival time only for an event applied for the first time (still ``received``)."""
+    return [
+        (
+            o.parsed.family if o.parsed else o.event.family,
+            o.status,
+            o.event.received_at if o.event.status == "received" else None,
+        )
+        for o in outcomes
+    ]
+
+
 def delivery_failed(family: str) -> None:
     """A delivery stored ``failed`` on arrival (the parser crashed on it)."""
     (_metrics or _get()).failures.labels(family or UNKNOWN_FAMILY).inc()

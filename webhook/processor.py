@@ -134,17 +134,8 @@ class WhatsAppWebhookProcessor:
                 o.elapsed_ms = elapsed
             self._touch_realtime(ready)
             self._count_drift(outcomes)
-            # Counted once committed; the lag only on a first application (not a replay).
-            fresh = WebhookEvent.Status.RECEIVED
-            rows = [
-                (
-                    o.parsed.family if o.parsed else o.event.family,
-                    o.status,
-                    o.event.received_at if o.event.status == fresh else None,
-                )
-                for o in outcomes
-            ]
-            transaction.on_commit(partial(metrics.events_applied, rows))
+            # Counted once committed (webhook.metrics).
+            transaction.on_commit(partial(metrics.events_applied, metrics.outcome_rows(outcomes)))
             self._mark(outcomes)
         for outcome in outcomes:
             outcome.log()

@@ -27,7 +27,7 @@ from django.db import (
     connections,
 )
 
-from webhook import inbox, metrics
+from webhook import inbox
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
 from webhook.services.rows import insert_returning_keys
@@ -130,6 +130,8 @@ class GroupCommitWriter:
         thread.join(timeout)
 
     def _run(self) -> None:
+        from webhook import metrics
+
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
@@ -140,6 +142,7 @@ class GroupCommitWriter:
             writes = [p for p in batch if p.fields is not None]
             if writes:
                 self._commit(writes)
+                metrics.batch_committed(len(writes))  # once the waiters were released
             if len(writes) < len(batch):
                 connections.close_all()
                 inbox.close()
@@ -161,7 +164,6 @@ class GroupCommitWriter:
                 loop.call_soon_threadsafe(_settle_all, settled)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
-        metrics.batch_committed(len(batch))  # after the waiters were released
 
 
 def _settle_all(batch: list[_Pending]) -> None:
