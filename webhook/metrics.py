@@ -250,7 +250,7 @@ def _use_files() -> None:
     _metrics = None
 
 
-def mark_dead(pid: int) -> None:
+def mark_dead(pid: int | None) -> None:
     """An exited worker no longer counts among the live processes (its counters stay)."""
     path = run_dir()
     if path is None or not pid:

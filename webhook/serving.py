@@ -101,7 +101,7 @@ def _watch_worker(worker: Any, server: Any, grace: float = 2.0) -> None:
     worker.inner.join()
     from webhook import metrics
 
-    metrics.mark_dead(worker.inner.pid)  # no longer among the live processes (its counts stay)
+    metrics.mark_dead(getattr(worker.inner, "pid", 0))  # not live any more; its counts stay
     if not worker.interrupt_by_parent and worker.inner.exitcode == 0:
         deadline = time.monotonic() + grace
         while not server.interrupt_signal and time.monotonic() < deadline:

@@ -306,3 +306,33 @@ def test_the_django_server_also_shows_the_celery_workers(db, settings, tmp_path,
         shared / "worker-media",
     ]
     assert metrics_export.folders(with_workers=False) == [shared / "django-8000"]
+
+
+def test_the_server_marks_an_exited_worker_dead(tmp_path, monkeypatch):
+    """granian's watcher (webhook.serving) drops a dead worker from the live-process gauge."""
+    from types import SimpleNamespace
+
+    from webhook.serving import _watch_worker
+
+    folder = tmp_path / "receiver-5000"
+    folder.mkdir()
+    for pid in (4242, 4343):
+        (folder / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        (folder / f"counter_{pid}.db").write_bytes(b"")
+    monkeypatch.setattr(metrics, "_run_dir", folder)
+
+    class Worker:
+        inner = SimpleNamespace(pid=4242, exitcode=1, join=lambda: None)
+        interrupt_by_parent = False
+
+        def _watcher(self) -> None:
+            self.replaced = True
+
+    worker = Worker()
+    _watch_worker(worker, SimpleNamespace(interrupt_signal=False), grace=0)
+    assert worker.replaced
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "counter_4242.db",  # its counts stay in the sums
+        "counter_4343.db",
+        "gauge_livesum_4343.db",
+    ]
