@@ -35,7 +35,7 @@ run-queue: install
 	@DATABASE_URL="$(QUEUE_DATABASE_URL)" $(PY) setup_webhook.py --no-input --quiet
 	@echo "Modo fila: receptores em :$(FLASK_PORT) e :$$(($(FLASK_PORT)+1)), Django em :$(DJANGO_PORT), workers e beat — Ctrl+C para parar tudo."
 	@DATABASE_URL="$(QUEUE_DATABASE_URL)" WEBHOOK_PROCESSING=celery FLASK_PORT=$(FLASK_PORT) FLASK_PORT2=$$(($(FLASK_PORT)+1)) \
-	DJANGO_PORT=$(DJANGO_PORT) $(VENV)/bin/honcho --env /dev/null -f Procfile.queue start
+	DJANGO_PORT=$(DJANGO_PORT) $(VENV)/bin/honcho --env /dev/null -f Procfile.queue start || test $$? -eq 130
 
 test: install
 	$(PY) -m pytest
