@@ -4,15 +4,17 @@ file is made by ``migrate``)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from webhook.management.base import TranslatedCommand
+
 MAINTENANCE_DATABASE = "postgres"
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     requires_system_checks: list[str] = []  # runs before the database exists
     help = gettext_lazy(
         "Create the PostgreSQL database named in DATABASE_URL when it does not exist yet "

@@ -11,15 +11,16 @@ import os
 import re
 import shutil
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from webhook import metrics
+from webhook.management.base import TranslatedCommand
 from webhook.metrics_export import WORKERS_PREFIX
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     requires_system_checks: list[str] = []
     help = gettext_lazy(
         "Run a command (a Celery worker) with its Prometheus metrics folder prepared, "

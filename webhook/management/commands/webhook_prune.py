@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from webhook.conf import webhook_settings
+from webhook.management.base import TranslatedCommand
 from webhook.management.commands.webhook_reprocess import print_table, progress_bar
 from webhook.models import WebhookEvent
 from webhook.retention import prunable, raw_bodies_prune
 
-CONTEXT = "webhook_prune"  # short words other pages may translate otherwise
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -29,7 +29,7 @@ def parse_age(value: str) -> timedelta:
     return timedelta(**{UNITS[match[2] or "d"]: int(match[1])})
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Blank the raw bodies (and headers) of settled events (processed, duplicate, ignored) "
         "received before the cutoff. Failed, unassigned, rejected and received events keep "
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             )
             return
         bar = progress_bar(
-            self.stderr, total=total, desc=_("Blanking"), unit=pgettext(CONTEXT, "event")
+            self.stderr, total=total, desc=_("Blanking"), unit=pgettext("webhook_prune", "event")
         )
         with bar:
             summary = raw_bodies_prune(
@@ -78,7 +78,8 @@ class Command(BaseCommand):
             )
         labels = dict(WebhookEvent.Status.choices)
         rows = [(str(labels[status]), count) for status, count in sorted(summary.by_status.items())]
-        print_table(self.stdout, (pgettext(CONTEXT, "Status"), pgettext(CONTEXT, "Events")), rows)
+        header = (pgettext("webhook_prune", "Status"), pgettext("webhook_prune", "Events"))
+        print_table(self.stdout, header, rows)
         numbers = {
             "events": number_format(summary.events, force_grouping=True),
             "cutoff": when,
