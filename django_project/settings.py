@@ -254,6 +254,15 @@ if os.environ.get("WEBHOOK_MEDIA_S3_BUCKET"):  # S3-compatible storage (django-s
         },
     }
 NGROK_AUTHTOKEN = os.environ.get("NGROK_AUTHTOKEN", "")
+# Operating it: /readyz's database timeout; /metrics' Bearer token (empty: loopback only) and
+# prometheus_client's folder when given (else one per server under the spool: webhook.metrics);
+# days a settled event keeps its raw body (webhook_prune, 0: forever).
+WEBHOOK_READY_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_READY_TIMEOUT_SECONDS", "2"))
+WEBHOOK_METRICS_TOKEN = os.environ.get("WEBHOOK_METRICS_TOKEN", "")
+WEBHOOK_METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+WEBHOOK_RETENTION_RAW_DAYS = env_int("WEBHOOK_RETENTION_RAW_DAYS", 90)
+# Probes and scrapes over plain HTTP inside the host are not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LOGGING = {
     "version": 1,

@@ -153,5 +153,26 @@ class WebhookSettings:
     def WHATSAPP_CDN_URL(self) -> str:
         return self._get("WHATSAPP_CDN_URL", "https://mmg.whatsapp.net").rstrip("/")
 
+    # --- Operating it: probes, metrics, retention ---
+    @property
+    def READY_TIMEOUT_SECONDS(self) -> float:
+        """Seconds /readyz waits for the database's answer."""
+        return float(self._get("READY_TIMEOUT_SECONDS", 2))
+
+    @property
+    def METRICS_TOKEN(self) -> str:
+        """Bearer token /metrics asks for; empty: open to loopback clients only."""
+        return self._get("METRICS_TOKEN", "")
+
+    @property
+    def METRICS_DIR(self) -> str:
+        """PROMETHEUS_MULTIPROC_DIR when the operator gives it (webhook.metrics)."""
+        return self._get("METRICS_DIR", "")
+
+    @property
+    def RETENTION_RAW_DAYS(self) -> int:
+        """Days a settled event keeps its raw body (webhook.retention); 0: forever."""
+        return max(0, int(self._get("RETENTION_RAW_DAYS", 90)))
+
 
 webhook_settings = WebhookSettings()

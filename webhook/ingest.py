@@ -19,7 +19,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 
-from webhook import authentication, limits, parsers, spool
+from webhook import authentication, limits, metrics, parsers, spool
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.drift import drift_of
@@ -85,7 +85,25 @@ def receive(request: InboundRequest) -> IngestResponse:
 
 
 def receive_steps(request: InboundRequest) -> Steps:
-    """The stages of :func:`receive`, yielding what may block (see :class:`Blocking`)."""
+    """The stages of :func:`receive`, yielding what may block (see :class:`Blocking`); each
+    answer is counted with its family and ack latency (``webhook.metrics``)."""
+    started = time.perf_counter()
+    seen = _Seen()
+    response = yield from _receive_steps(request, seen)
+    metrics.delivery_answered(response.status, seen.family, time.perf_counter() - started)
+    return response
+
+
+class _Seen:
+    """What the stages learnt that the answer does not say: the family (for the metrics)."""
+
+    __slots__ = ("family",)
+
+    def __init__(self) -> None:
+        self.family = parsers.UNKNOWN_FAMILY
+
+
+def _receive_steps(request: InboundRequest, seen: _Seen) -> Steps:
     received_at = timezone.now()
     validator = _validator()
     ip = validator.client_ip(
@@ -99,6 +117,8 @@ def receive_steps(request: InboundRequest) -> Steps:
         return decoded
     payload, early = decoded
     module = parsers.detect(payload)
+    if module is not None:
+        seen.family = module.FAMILY
     authorized = yield from _authorized(request, ip, module, payload, credentials, early)
     if isinstance(authorized, IngestResponse):
         return authorized
@@ -201,6 +221,7 @@ def _parse_failed(
     if isinstance(error, PayloadError):
         return _error_response(error, event_id)
     # A bug of ours: the body is kept (failed, with traceback) for replay once fixed.
+    metrics.delivery_failed(family)
     return IngestResponse(
         202, {"ok": True, "event_id": event_id, "status": status, "error": error.message}
     )

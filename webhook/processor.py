@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import OperationalError, transaction
@@ -20,7 +21,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from webhook import authentication, parsers
+from webhook import authentication, metrics, parsers
 from webhook.clients import ClientInfo, client_directory
 from webhook.conf import webhook_settings
 from webhook.drift import drift_of
@@ -133,6 +134,8 @@ class WhatsAppWebhookProcessor:
                 o.elapsed_ms = elapsed
             self._touch_realtime(ready)
             self._count_drift(outcomes)
+            # Counted once committed (webhook.metrics).
+            transaction.on_commit(partial(metrics.events_applied, metrics.outcome_rows(outcomes)))
             self._mark(outcomes)
         for outcome in outcomes:
             outcome.log()

@@ -99,6 +99,9 @@ def _watch_worker(worker: Any, server: Any, grace: float = 2.0) -> None:
     A clean exit (code 0) waits up to 2 s for this process's stop; a crash (a kill, an
     error) is reported and replaced at once, and so is a clean exit no stop follows."""
     worker.inner.join()
+    from webhook import metrics
+
+    metrics.mark_dead(getattr(worker.inner, "pid", 0))  # not live any more; its counts stay
     if not worker.interrupt_by_parent and worker.inner.exitcode == 0:
         deadline = time.monotonic() + grace
         while not server.interrupt_signal and time.monotonic() < deadline:

@@ -130,6 +130,8 @@ class GroupCommitWriter:
         thread.join(timeout)
 
     def _run(self) -> None:
+        from webhook import metrics
+
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
@@ -140,6 +142,7 @@ class GroupCommitWriter:
             writes = [p for p in batch if p.fields is not None]
             if writes:
                 self._commit(writes)
+                metrics.batch_committed(len(writes))  # once the waiters were released
             if len(writes) < len(batch):
                 connections.close_all()
                 inbox.close()

@@ -63,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for rule in WEBHOOK_ROUTES:
         app.add_url_rule(rule, view_func=webhook, methods=["GET", "POST"], strict_slashes=False)
     app.add_url_rule("/status", view_func=status, methods=["GET"])
+    app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
+    app.add_url_rule("/readyz", view_func=readyz, methods=["GET"])
+    app.add_url_rule("/metrics", view_func=metrics, methods=["GET"])
     app.add_url_rule("/test", view_func=send_sample, methods=["POST"])  # never GET: a link could
     app.register_error_handler(404, http_error)
     app.register_error_handler(405, http_error)
@@ -179,6 +182,44 @@ def status() -> Response:
         },
     )
     return jsonify(summary)
+
+
+def healthz() -> Response:
+    """Alive: answers without touching the database or the disk (``webhook.health``)."""
+    from flask import jsonify
+
+    from webhook import health
+
+    return jsonify(health.liveness("flask"))
+
+
+def readyz() -> Response:
+    """Ready: database answering and spool writable; 503 with the reasons otherwise."""
+    from flask import jsonify
+
+    from webhook import health
+
+    status, body = health.readiness("flask")
+    return jsonify(body), status
+
+
+def metrics() -> Response:
+    """Prometheus, summed over this receiver's processes (``webhook.metrics_export``)."""
+    from flask import Response, jsonify, request
+
+    from webhook import metrics_export
+
+    refused = metrics_export.refusal(
+        request.remote_addr or "",
+        request.headers.get("X-Forwarded-For", ""),
+        request.headers.get("Authorization", ""),
+    )
+    if refused is not None:
+        status, detail = refused
+        error = "authentication_required" if status == 401 else "forbidden"
+        return jsonify({"ok": False, "error": error, "detail": detail}), status
+    content, content_type = metrics_export.exposition()
+    return Response(content, mimetype=None, content_type=content_type)
 
 
 def http_error(error: Any) -> Response:

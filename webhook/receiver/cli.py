@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
 
     translation.activate(settings.LANGUAGE_CODE)  # the terminal reads the site's language
     args = parse_args(argv)
+    from webhook import metrics
+
+    # One metrics folder for this receiver's workers, applier and media fetcher, emptied now.
+    metrics.prepare_run_dir(f"receiver-{args.port}")
     tunnel = TunnelResult(reason=_("no public tunnel: turned off with --no-tunnel"))
     if not args.no_tunnel:
         tunnel = open_tunnel(args.port, settings.NGROK_AUTHTOKEN)

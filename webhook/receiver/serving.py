@@ -38,8 +38,10 @@ def granian_worker_app(_target: str) -> Any:
     which keeps Flask and Jinja out of the parent process (59 -> 52 MB resident here). The
     tunnel's address reaches the workers through the environment (forked on Linux, spawned on
     macOS)."""
+    from webhook import metrics
     from webhook.receiver.front import receiver_front
 
+    metrics.process_started("receiver")
     lower_priority()
     app = create_app({key: os.environ.get(name, "") for key, name in TUNNEL_VARIABLES.items()})
     return receiver_front(app, threads=int(os.environ[THREADS_VARIABLE]))

@@ -47,6 +47,9 @@ class ApplierSupervisor:
         while not self._stopping.wait(self.CHECK_SECONDS):
             process = self.process
             if process is not None and process.poll() is not None and not self._stopping.is_set():
+                from webhook import metrics
+
+                metrics.mark_dead(process.pid)
                 print(
                     _("The applier ended (code %(code)s); starting another one.")
                     % {"code": process.returncode},

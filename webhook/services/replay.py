@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 APPLY_CHUNK = 0  # events applied per transaction; 0: the applier's (webhook.applier.chunk_size)
-# Summary key of the events left alone: a rejected body was never authenticated.
+# Summary keys of the events left alone: a rejected body was never authenticated; a body
+# blanked by retention (webhook.retention) or never kept cannot be parsed again.
 SKIPPED_REJECTED = "skipped_rejected"
+SKIPPED_NO_BODY = "skipped_no_body"
 
 
 def _events_in_pk_order(queryset: QuerySet[WebhookEvent]) -> Iterator[WebhookEvent]:
@@ -60,8 +62,10 @@ def events_reprocess(
     """Replay stored events through today's parsers; returns {resulting status: count}.
 
     Events whose status is ``rejected`` are not replayed (their bodies never passed
-    authentication): they are counted under :data:`SKIPPED_REJECTED`. ``progress`` is called
-    with the number of events handled so far after each chunk.
+    authentication): they are counted under :data:`SKIPPED_REJECTED`; events without a raw
+    body (blanked by ``webhook_prune``) keep their status and rows, under
+    :data:`SKIPPED_NO_BODY`. ``progress`` is called with the number of events handled so far
+    after each chunk.
     """
     processor = WhatsAppWebhookProcessor()
     summary: Counter[str] = Counter()
@@ -69,8 +73,10 @@ def events_reprocess(
     from webhook.applier import chunk_size
 
     for chunk in _chunks(_events_in_pk_order(queryset), APPLY_CHUNK or chunk_size()):
-        replayable = [e for e in chunk if e.status != WebhookEvent.Status.REJECTED]
-        summary[SKIPPED_REJECTED] += len(chunk) - len(replayable)
+        kept = [e for e in chunk if e.status != WebhookEvent.Status.REJECTED]
+        summary[SKIPPED_REJECTED] += len(chunk) - len(kept)
+        replayable = [e for e in kept if e.body]
+        summary[SKIPPED_NO_BODY] += len(kept) - len(replayable)
         # No parsed result: the processor re-parses the stored body (and, for an event stored
         # without a client, tries to identify it again). One transaction per chunk.
         summary.update(
@@ -103,7 +109,8 @@ def summary_rows(summary: dict[str, int]) -> list[tuple[str, int]]:
     """(Portuguese label, count) for each key of an :func:`events_reprocess` summary."""
     labels = dict(WebhookEvent.Status.choices)
     labels[SKIPPED_REJECTED] = _("rejected, not reprocessed (body never authenticated)")
-    order = [*WebhookEvent.Status.values, SKIPPED_REJECTED]
+    labels[SKIPPED_NO_BODY] = _("no raw body (blanked by retention), not replayed")
+    order = [*WebhookEvent.Status.values, SKIPPED_REJECTED, SKIPPED_NO_BODY]
     keys = sorted(summary, key=lambda k: order.index(k) if k in order else len(order))
     return [(str(labels.get(key, key)), summary[key]) for key in keys]
 

@@ -49,6 +49,9 @@ class Command(TranslatedCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        from webhook import metrics
+
+        metrics.process_started("applier")
         stop = SignalStop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, stop.set)

@@ -18,8 +18,10 @@ THREADS_VARIABLE = "_WEBHOOK_SERVE_THREADS"
 def _load(_target: str):
     from django.core.wsgi import get_wsgi_application
 
+    from webhook import metrics
     from webhook.front import front_for
 
+    metrics.process_started("django")
     return front_for(get_wsgi_application(), threads=int(os.environ[THREADS_VARIABLE]))
 
 
@@ -35,8 +37,10 @@ class Command(TranslatedCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        from webhook import metrics
         from webhook.serving import serve_granian
 
+        metrics.prepare_run_dir(f"django-{options['port']}")  # before any worker starts
         os.environ[THREADS_VARIABLE] = str(options["threads"])
         connections.close_all()  # no connection may cross into forked workers
         self.stdout.write(
