@@ -322,10 +322,13 @@ def test_the_receivers_banner_and_its_warnings_are_pt_br(monkeypatch, settings, 
     monkeypatch.setattr(supervision.ApplierSupervisor, "start", lambda self: self)
     monkeypatch.setattr(serving, "serve", lambda app, args: None)
     translation.activate("en")
+    environment = dict(os.environ)  # main() hands its metrics folder to children through it
     try:
         servidor_webhook_local.main(["--no-tunnel", "--port", "5097"])
     finally:
         translation.activate(settings.LANGUAGE_CODE)
+        os.environ.clear()
+        os.environ.update(environment)
     out = capsys.readouterr().out
     assert "MultiChat Webhook — receptor Flask" in out
     assert "  Webhook local:   http://localhost:5097/webhook" in out
