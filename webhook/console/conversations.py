@@ -1,16 +1,214 @@
-"""Conversations (issue 12, item 3) — placeholder until built."""
+"""Conversations (issue 12, item 3): the chat list per client and a chat's transcript.
 
-from django.http import HttpRequest, HttpResponse
+The transcript opens at the newest ``PAGE_SIZE`` messages; older ones come by keyset on
+(timestamp, id) through a "mensagens anteriores" link (htmx swaps the page in; without
+JavaScript the link opens the older page). New messages arrive by htmx polling every 5 s of
+``console:chat-live``, a short request answering only the messages stored since the newest
+row shown (204 when there is none). Every page makes a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
 
+from webhook.console import conversation_items as items
+from webhook.console import conversation_queries as queries
 from webhook.console.auth import console_view
+from webhook.console.conversation_queries import BadParameter, ChatFilters, Cursor
+from webhook.models import Chat
+
+_DAY = re.compile(r"^\d{8}$")
 
 
+def chat_url(chat_or_pk: Chat | int) -> str:
+    """The console page of a chat (for "ver conversa" links in the admin)."""
+    pk = chat_or_pk.pk if isinstance(chat_or_pk, Chat) else int(chat_or_pk)
+    return reverse("console:chat", args=[pk])
+
+
+def bad_request(request: HttpRequest, reason: str) -> HttpResponse:
+    """400 with the reason: JSON for ``?format=json``, else the console's page."""
+    if request.GET.get("format") == "json":
+        return JsonResponse({"ok": False, "error": "bad_request", "detail": reason}, status=400)
+    return render(
+        request, "console/chat_bad_request.html", {"section": "chats", "reason": reason}, status=400
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRow:
+    chat: Chat
+    title: str
+    number: str
+    waiting: Any
+    url: str
+
+
+def _rows(chats, query: str) -> list[ChatRow]:
+    suffix = f"?{query}" if query else ""
+    return [
+        ChatRow(
+            chat=chat,
+            title=items.chat_title(chat),
+            number=items.display_number(chat.alt_id or chat.chat_id) if chat.name else "",
+            waiting=items.waiting_since(chat),
+            url=chat_url(chat) + suffix,
+        )
+        for chat in chats
+    ]
+
+
+def _sidebar(request: HttpRequest, filters: ChatFilters) -> dict[str, Any]:
+    clients = queries.client_choices(request.user)
+    chats = queries.chat_list(request.user, filters, clients)
+    return {
+        "filters": filters,
+        "clients": clients,
+        "filter_query": urlencode(filters.query()),
+        "chats_qs": chats,
+    }
+
+
+@require_GET
 @console_view
 def chat_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/placeholder.html", {"section": "chats"})
+    try:
+        filters = ChatFilters.parse(request.GET)
+        page_raw = request.GET.get("page", "1")
+        number = queries.positive_int(page_raw, "page")
+        context = _sidebar(request, filters)
+    except BadParameter as exc:
+        return bad_request(request, str(exc))
+    paginator = Paginator(context.pop("chats_qs"), queries.CHAT_PAGE_SIZE)
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        if number != 1:
+            return bad_request(request, f"page {number} > {paginator.num_pages}")
+        page = paginator.page(1)
+    context.update(
+        section="chats",
+        page=page,
+        rows=_rows(page.object_list, context["filter_query"]),
+        page_query=urlencode({**filters.query()}),
+    )
+    return render(request, "console/chat_list.html", context)
 
 
+def _cursor(request: HttpRequest, name: str) -> Cursor | None:
+    raw = request.GET.get(name)
+    return None if raw is None else Cursor.decode(raw)
+
+
+def _day(request: HttpRequest, name: str) -> str:
+    raw = request.GET.get(name, "")
+    if raw and not _DAY.match(raw):
+        raise BadParameter(f"{name}: YYYYMMDD")
+    return raw
+
+
+@require_GET
 @console_view
 def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "console/placeholder.html", {"section": "chats"})
+    chat = queries.chat_for(request.user, pk)
+    try:
+        filters = ChatFilters.parse(request.GET)
+        before, after = _cursor(request, "before"), _cursor(request, "after")
+        top = _day(request, "top")
+        if request.headers.get("HX-Request") and before is not None:
+            return _older_fragment(request, chat, before, top, filters)
+        context = _sidebar(request, filters)
+    except BadParameter as exc:
+        return bad_request(request, str(exc))
+    if after is not None:
+        page = queries.transcript_newer(chat, after)
+    else:
+        page = queries.transcript_page(chat, before)
+    newest = page.newer is None
+    bubbles = items.bubbles(page, chat)
+    context.update(
+        section="chats",
+        chat=chat,
+        title=items.chat_title(chat),
+        number=items.display_number(chat.alt_id or chat.chat_id),
+        waiting=items.waiting_since(chat),
+        rows=_rows(context.pop("chats_qs")[: queries.CHAT_PAGE_SIZE], context["filter_query"]),
+        bubbles=bubbles,
+        older_url=_older_url(chat, page, bubbles, filters),
+        newer_url=_page_url(chat, filters, after=page.newer.encode()) if page.newer else "",
+        newest_url=_page_url(chat, filters) if not newest or after else "",
+        live_url=_live_url(chat, queries.last_pk(chat), bubbles) if newest else "",
+        admin_url=_admin_url(request, chat),
+    )
+    response = render(request, "console/chat_detail.html", context)
+    response.headers["Vary"] = "Cookie, HX-Request"
+    return response
+
+
+def _page_url(chat: Chat, filters: ChatFilters, **extra: str) -> str:
+    query = urlencode({**filters.query(), **extra})
+    return chat_url(chat) + (f"?{query}" if query else "")
+
+
+def _older_url(chat: Chat, page, bubbles, filters: ChatFilters) -> str:
+    if page.older is None:
+        return ""
+    top = bubbles[0].day_key if bubbles else ""
+    return _page_url(chat, filters, before=page.older.encode(), top=top)
+
+
+def _live_url(chat: Chat, after_pk: int, bubbles) -> str:
+    day = bubbles[-1].day_key if bubbles else ""
+    query = urlencode({"after": after_pk, "day": day} if day else {"after": after_pk})
+    return reverse("console:chat-live", args=[chat.pk]) + f"?{query}"
+
+
+def _admin_url(request: HttpRequest, chat: Chat) -> str:
+    if not request.user.has_perm("webhook.view_chat"):
+        return ""
+    return reverse("admin:webhook_chat_change", args=[chat.pk])
+
+
+def _older_fragment(request, chat, before, top, filters) -> HttpResponse:
+    """The older page swapped in place of the "mensagens anteriores" link (htmx)."""
+    page = queries.transcript_page(chat, before)
+    bubbles = items.bubbles(page, chat)
+    context = {
+        "chat": chat,
+        "bubbles": bubbles,
+        "older_url": _older_url(chat, page, bubbles, filters),
+        # The day shown at the top so far now starts in this page: its separator moves up.
+        "drop_day": top if bubbles and bubbles[-1].day_key == top else "",
+    }
+    response = render(request, "console/chat_older.html", context)
+    response.headers["Vary"] = "Cookie, HX-Request"
+    return response
+
+
+@require_GET
+@console_view
+def chat_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """Messages stored since row ``after`` (htmx polling): 204 when there are none."""
+    chat = queries.chat_for(request.user, pk)
+    try:
+        raw = request.GET.get("after", "0")
+        after = 0 if raw == "0" else queries.positive_int(raw, "after")
+        day = _day(request, "day")
+    except BadParameter as exc:
+        return bad_request(request, str(exc))
+    page = queries.transcript_since(chat, after)
+    if not page.messages:
+        return HttpResponse(status=204)
+    bubbles = items.bubbles(page, chat, previous_day=day)
+    top = max(m.pk for m in page.messages)
+    context = {"chat": chat, "bubbles": bubbles, "live_url": _live_url(chat, top, bubbles)}
+    return render(request, "console/chat_live.html", context)
