@@ -44,6 +44,23 @@ def chat_title(chat: Chat) -> str:
     return chat.name or display_number(chat.alt_id or chat.chat_id)
 
 
+def chat_number(chat: Chat) -> str:
+    """The phone number beside a named contact ("" for groups and unnamed chats)."""
+    if chat.is_group or not chat.name:
+        return ""
+    return display_number(chat.alt_id if chat.chat_id.endswith("@lid") else chat.chat_id)
+
+
+def preview(message: Message) -> str:
+    """One line of a chat's newest message for the chat list."""
+    if message.is_deleted:
+        return _("Deleted message")
+    label = type_label(message)
+    if message.type == "text":
+        return message.text[:120]
+    return f"{label}: {message.text[:100]}" if message.text else label
+
+
 def sender_label(message: Message) -> str:
     sender = message.sender
     if message.from_me or (sender is not None and sender.is_me):
@@ -111,7 +128,7 @@ def tick(message: Message) -> Tick | None:
         return Tick("✓✓", "delivered", _("Delivered"), _at(message.delivered_at))
     if status == Message.Status.SENT or message.sent_at:
         return Tick("✓", "sent", _("Sent"), _at(message.sent_at))
-    return Tick("🕓", "pending", _("Pending"), "")
+    return Tick("", "pending", _("Pending"), "")
 
 
 @dataclass(frozen=True, slots=True)

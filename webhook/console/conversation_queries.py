@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -128,7 +128,21 @@ def chat_list(user: Any, filters: ChatFilters, clients: list[Client]) -> QuerySe
         qs = qs.filter(stats__waiting_since__isnull=False)
     if filters.kind:
         qs = qs.filter(is_group=filters.kind == "groups")
+    newest = Message.objects.filter(chat=OuterRef("pk")).order_by("-timestamp", "-id")
+    qs = qs.annotate(last_pk=Subquery(newest.values("id")[:1]))
     return qs.order_by("-last_message_at", "-id")
+
+
+def last_messages(chats: list[Chat]) -> dict[int, Message]:
+    """The newest message of each of ``chats`` (annotated by ``chat_list``): one query."""
+    ids = [c.last_pk for c in chats if getattr(c, "last_pk", None)]
+    if not ids:
+        return {}
+    fields = ("chat_id", "type", "subtype", "text", "from_me", "status", "status_error")
+    steps = ("sent_at", "delivered_at", "read_at", "played_at", "failed_at")
+    rows = Message.objects.filter(id__in=ids).order_by()
+    rows = rows.only(*fields, *steps, "is_deleted", "is_voice")
+    return {m.chat_id: m for m in rows}
 
 
 def chat_for(user: Any, pk: int) -> Chat:

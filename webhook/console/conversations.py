@@ -51,20 +51,29 @@ class ChatRow:
     number: str
     waiting: Any
     url: str
+    preview: str
+    tick: items.Tick | None
 
 
 def _rows(chats, query: str) -> list[ChatRow]:
     suffix = f"?{query}" if query else ""
-    return [
-        ChatRow(
-            chat=chat,
-            title=items.chat_title(chat),
-            number=items.display_number(chat.alt_id or chat.chat_id) if chat.name else "",
-            waiting=items.waiting_since(chat),
-            url=chat_url(chat) + suffix,
+    chats = list(chats)
+    last = queries.last_messages(chats)
+    rows = []
+    for chat in chats:
+        message = last.get(chat.pk)
+        rows.append(
+            ChatRow(
+                chat=chat,
+                title=items.chat_title(chat),
+                number=items.chat_number(chat),
+                waiting=items.waiting_since(chat),
+                url=chat_url(chat) + suffix,
+                preview=items.preview(message) if message else "",
+                tick=items.tick(message) if message else None,
+            )
         )
-        for chat in chats
-    ]
+    return rows
 
 
 def _sidebar(request: HttpRequest, filters: ChatFilters) -> dict[str, Any]:
@@ -139,7 +148,7 @@ def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
         section="chats",
         chat=chat,
         title=items.chat_title(chat),
-        number=items.display_number(chat.alt_id or chat.chat_id),
+        number=items.chat_number(chat),
         waiting=items.waiting_since(chat),
         rows=_rows(context.pop("chats_qs")[: queries.CHAT_PAGE_SIZE], context["filter_query"]),
         bubbles=bubbles,

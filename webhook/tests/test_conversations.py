@@ -281,12 +281,13 @@ def test_live_fragment_returns_only_new_messages(admin, make_client) -> None:
 def test_query_counts_are_fixed(admin, make_client, django_assert_num_queries, size) -> None:
     chat = _long_chat(make_client, size)
     admin.get(chat_url(chat))  # warm the session
-    # session, user, chat, sidebar clients + chats, page, quoted, reactors, max id, perms
-    with django_assert_num_queries(9):
+    # session, user, chat, sidebar clients + chats + their newest messages, page, quoted,
+    # reactors, max id
+    with django_assert_num_queries(10):
         html(admin.get(chat_url(chat)))
     with django_assert_num_queries(6):
         html(admin.get(f"{chat_url(chat)}novas/?after=1"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html(admin.get("/painel/conversas/"))
 
 

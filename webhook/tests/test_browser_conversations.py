@@ -1,0 +1,108 @@
+"""Conversations in a real browser: a message posted to the receiver appears in the open
+transcript without a reload; a transcript holding every type renders without console errors
+or horizontal overflow at 1366 and 375 px; a restricted user gets the 404 page."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from webhook.sample import sample_payload
+from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+SEED = (
+    "from webhook.models import Client\n"
+    "from webhook.tests.conversation_seed import seed_every_type\n"
+    "c, _ = Client.objects.get_or_create(instance_id='tipos', defaults={'name': 'Loja Tipos'})\n"
+    "print(seed_every_type(c).pk)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def every_type_chat(stack) -> int:  # noqa: F811
+    return int(stack.django(SEED).strip().splitlines()[-1])
+
+
+def _chat_of(stack, message_id: str) -> int:  # noqa: F811
+    sql = f"SELECT chat_id FROM webhook_message WHERE external_id = '{message_id}'"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            found = stack.receiver.scalar(sql)
+        except TypeError:  # no row yet
+            found = None
+        if found:
+            return int(found)
+        time.sleep(0.2)
+    raise AssertionError(f"message {message_id} was not applied: {stack.log()[-2000:]}")
+
+
+def _pane_overflow(page) -> list[str]:
+    """Scrolling panes and bubbles wider than their box (text cut or a sideways scroll)."""
+    return page.page.evaluate(
+        "[...document.querySelectorAll('.conv-scroll, .conv-list, .msg-body')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.className + ' ' + (e.closest('article') || e).id + ' '"
+        " + (e.scrollWidth - e.clientWidth))"
+    )
+
+
+def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # noqa: F811
+    status, _ = stack.post(sample_payload(text="Primeira mensagem", message_id="live_first_1"))
+    assert status in (200, 202)
+    chat = _chat_of(stack, "live_first_1")
+    laptop.login()
+    laptop.goto(f"/painel/conversas/{chat}/")
+    assert laptop.page.get_by_text("Primeira mensagem").count() == 1
+    laptop.page.evaluate("window.notReloaded = true")
+    status, _ = stack.post(sample_payload(text="Chegou sem recarregar", message_id="live_next_2"))
+    assert status in (200, 202)
+    laptop.page.get_by_text("Chegou sem recarregar").wait_for(timeout=20_000)
+    assert laptop.page.evaluate("window.notReloaded === true")
+    assert laptop.page.locator("article.msg").count() == 2
+    laptop.screenshot("conversation-live")
+
+
+@pytest.mark.parametrize(("device", "name"), [("laptop", "laptop"), ("phone", "phone")])
+def test_every_type_renders_cleanly(stack, every_type_chat, device, name, request) -> None:  # noqa: F811
+    page = request.getfixturevalue(device)
+    page.login()
+    page.goto(f"/painel/conversas/{every_type_chat}/")
+    page.page.wait_for_load_state("networkidle")
+    assert page.page.locator("article.msg").count() >= 26
+    assert page.page.locator(".sysmsg").count() == 1
+    broken = page.page.evaluate(
+        "[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length"
+    )
+    assert broken == 0
+    assert page.page.locator("audio[controls]").count() == 1
+    assert page.page.get_by_text("mensagem não encontrada").count() == 1
+    page.screenshot(f"conversation-{name}")
+    page.page.evaluate("document.querySelector('.conv-scroll').scrollTop = -1e6")
+    page.screenshot(f"conversation-{name}-top")
+    assert page.overflow() <= 0
+    assert _pane_overflow(page) == []
+
+
+def test_chat_list_on_a_phone(stack, every_type_chat, phone) -> None:  # noqa: F811
+    phone.login()
+    phone.goto("/painel/conversas/")
+    assert phone.page.get_by_text("Equipe Loja").count() == 1
+    assert phone.page.get_by_placeholder("Buscar por nome ou número").count() == 1
+    phone.screenshot("chat-list-phone")
+    assert phone.overflow() <= 0
+    assert _pane_overflow(phone) == []
+    phone.page.get_by_text("Equipe Loja").click()
+    phone.page.wait_for_url(f"**/painel/conversas/{every_type_chat}/")
+    assert phone.page.locator(".conv-back").is_visible()
+
+
+def test_restricted_user_sees_404_for_another_clients_chat(stack, every_type_chat, laptop) -> None:  # noqa: F811
+    laptop.login("atendente")
+    response = laptop.goto(f"/painel/conversas/{every_type_chat}/")
+    assert response.status == 404
+    assert laptop.page.get_by_text("Página não encontrada").count() >= 1
+    laptop.errors.clear()  # the browser reports the 404 itself as a console error
