@@ -234,3 +234,23 @@ def seed_every_type(client: Client, *, with_files: bool = True) -> Chat:
         last_error="HTTP 404 from the CDN",
     )
     return finish(chat)
+
+
+def seed_long(client: Client, n: int, *, chat_id: str = "5511944440000@s.whatsapp.net") -> Chat:
+    """A contact chat of ``n`` short texts, about 40 a day, in and out alternately; groups of
+    three share one timestamp (keyset paging must split ties correctly)."""
+    chat = make_chat(client, chat_id=chat_id, name="Cliente Antigo")
+    rows = [
+        Message(
+            client=client,
+            chat=chat,
+            external_id=f"{chat_id}-{i}",
+            timestamp=BASE + timedelta(hours=(i // 3) * 1.8),
+            text=f"mensagem {i}",
+            from_me=i % 2 == 1,
+            status="read" if i % 2 else "",
+        )
+        for i in range(n)
+    ]
+    Message.objects.bulk_create(rows, batch_size=500)
+    return finish(chat)

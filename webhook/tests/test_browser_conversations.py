@@ -19,6 +19,12 @@ SEED = (
     "c, _ = Client.objects.get_or_create(instance_id='tipos', defaults={'name': 'Loja Tipos'})\n"
     "print(seed_every_type(c).pk)\n"
 )
+LONG = (
+    "from webhook.models import Client\n"
+    "from webhook.tests.conversation_seed import seed_long\n"
+    "c, _ = Client.objects.get_or_create(instance_id='tipos', defaults={'name': 'Loja Tipos'})\n"
+    "print(seed_long(c, 120).pk)\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +56,15 @@ def _pane_overflow(page) -> list[str]:
     )
 
 
+def _loaded(image, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if image.evaluate("i => i.complete && i.naturalWidth > 0"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # noqa: F811
     status, _ = stack.post(sample_payload(text="Primeira mensagem", message_id="live_first_1"))
     assert status in (200, 202)
@@ -74,17 +89,42 @@ def test_every_type_renders_cleanly(stack, every_type_chat, device, name, reques
     page.page.wait_for_load_state("networkidle")
     assert page.page.locator("article.msg").count() >= 26
     assert page.page.locator(".sysmsg").count() == 1
-    broken = page.page.evaluate(
-        "[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length"
-    )
-    assert broken == 0
+    for image in page.page.locator("article img").all():
+        image.scroll_into_view_if_needed()  # lazy images load once seen
+        assert _loaded(image), image.get_attribute("src")
     assert page.page.locator("audio[controls]").count() == 1
     assert page.page.get_by_text("mensagem não encontrada").count() == 1
     page.screenshot(f"conversation-{name}")
     page.page.evaluate("document.querySelector('.conv-scroll').scrollTop = -1e6")
     page.screenshot(f"conversation-{name}-top")
+    page.page.locator("article.t-image").first.scroll_into_view_if_needed()
+    page.screenshot(f"conversation-{name}-media")
+    page.page.locator("article.t-document").first.scroll_into_view_if_needed()
+    page.screenshot(f"conversation-{name}-files")
+    page.page.locator("article.t-location").first.scroll_into_view_if_needed()
+    page.screenshot(f"conversation-{name}-cards")
     assert page.overflow() <= 0
     assert _pane_overflow(page) == []
+
+
+def test_earlier_messages_load_in_place(stack, laptop) -> None:  # noqa: F811
+    chat = int(stack.django(LONG).strip().splitlines()[-1])
+    laptop.login()
+    laptop.goto(f"/painel/conversas/{chat}/")
+    log = laptop.page.locator("article.msg")
+    assert log.count() == 50
+    laptop.page.evaluate("window.notReloaded = true")
+    for expected in (100, 120):
+        laptop.page.get_by_role("link", name="Mensagens anteriores").click()
+        log.nth(expected - 1).wait_for()
+    assert laptop.page.get_by_role("link", name="Mensagens anteriores").count() == 0
+    assert laptop.page.evaluate("window.notReloaded === true")
+    texts = log.all_inner_texts()
+    numbers = [int(t.split("mensagem ")[1].split()[0]) for t in texts]
+    assert numbers == list(range(120))
+    days = laptop.page.evaluate("[...document.querySelectorAll('.msg-day')].map(d => d.id)")
+    assert len(days) == len(set(days)) >= 3, days  # one separator per day, none repeated
+    laptop.screenshot("conversation-long")
 
 
 def test_chat_list_on_a_phone(stack, every_type_chat, phone) -> None:  # noqa: F811

@@ -295,3 +295,22 @@ def test_staff_link_to_the_admin(admin, every_type) -> None:
     page = html(admin.get(chat_url(every_type)))
     assert f'href="/admin/webhook/chat/{every_type.pk}/change/"' in page
     assert chat_url(every_type.pk) == f"/painel/conversas/{every_type.pk}/"
+
+
+def test_stored_video_gets_a_player_and_the_list_a_preview(admin, make_client) -> None:
+    from webhook.tests.conversation_seed import store_media
+
+    client = make_client("video", name="Vídeos")
+    chat = make_chat(client, chat_id="5511966660000@s.whatsapp.net", name="Cliente Vídeo")
+    s = Seeder(chat)
+    video = s.add(None, type="video", text="olha", media_mimetype="video/mp4")
+    store_media(video, b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "clip.mp4")
+    s.add(None, from_me=True, type="document", text="", media_file_name="nota.pdf", status="read")
+    finish(chat)
+    page = html(admin.get(chat_url(chat)))
+    assert re.search(
+        r'<video class="media-video" controls preload="metadata" src="/webhook/media/\d+/"', page
+    )
+    listing = html(admin.get("/painel/conversas/"))
+    row = listing.split("Cliente Vídeo")[1].split("</li>")[0]
+    assert 'tick read"' in row and "Documento" in row
