@@ -9,6 +9,7 @@ worked out once, in Python, without further queries.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
@@ -279,6 +280,24 @@ def kind_of(message: Message) -> str:
     return "other"
 
 
+def signature(message: Message) -> str:
+    """What a shown bubble depends on that can change later (ticks, reactions, edits,
+    deletion, the media file): the live poll re-sends a bubble whose signature moved."""
+    try:
+        media_state = message.media_file.state
+    except ObjectDoesNotExist:
+        media_state = ""
+    parts = (
+        message.status,
+        sorted((str(k), str(v)) for k, v in (message.reactions or {}).items()),
+        message.text,
+        len(message.edit_history or []),
+        message.is_deleted,
+        media_state,
+    )
+    return f"{zlib.crc32(repr(parts).encode()):08x}"
+
+
 @dataclass(slots=True)
 class Bubble:
     message: Message
@@ -295,6 +314,7 @@ class Bubble:
     map_url: str = ""
     type_label: str = ""
     history: list[tuple[str, Any]] = field(default_factory=list)
+    sig: str = ""
 
 
 def history_of(message: Message) -> list[tuple[str, Any]]:
@@ -337,6 +357,7 @@ def bubbles(page: TranscriptPage, chat: Chat, previous_day: str = "") -> list[Bu
             map_url=map_url(message),
             type_label=type_label(message),
             history=history_of(message),
+            sig=signature(message),
         )
         bubble.day_key = local.strftime("%Y%m%d")
         if bubble.day_key != day:

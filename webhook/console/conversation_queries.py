@@ -179,7 +179,7 @@ def transcript_page(chat: Chat, before: Cursor | None = None) -> TranscriptPage:
     rows = rows[:PAGE_SIZE][::-1]
     page = TranscriptPage(rows, older=older)
     page.newer = Cursor.of(rows[-1]) if before is not None and rows else None
-    return _annotate(chat, page)
+    return annotate(chat, page)
 
 
 def transcript_newer(chat: Chat, after: Cursor) -> TranscriptPage:
@@ -192,13 +192,18 @@ def transcript_newer(chat: Chat, after: Cursor) -> TranscriptPage:
     rows = rows[:PAGE_SIZE]
     page = TranscriptPage(rows, older=Cursor.of(rows[0]) if rows else None)
     page.newer = Cursor.of(rows[-1]) if more else None
-    return _annotate(chat, page)
+    return annotate(chat, page)
 
 
-def transcript_since(chat: Chat, after_pk: int) -> TranscriptPage:
-    """Messages stored after row ``after_pk`` (live polling), in transcript order."""
-    rows = list(_base(chat).filter(id__gt=after_pk).order_by("timestamp", "id")[:LIVE_LIMIT])
-    return _annotate(chat, TranscriptPage(rows))
+def transcript_since(chat: Chat, after_pk: int) -> list[Message]:
+    """Messages stored after row ``after_pk`` (live polling), in transcript order; the caller
+    annotates them (with the changed ones) through ``annotate``."""
+    return list(_base(chat).filter(id__gt=after_pk).order_by("timestamp", "id")[:LIVE_LIMIT])
+
+
+def transcript_rows(chat: Chat, pks: list[int]) -> list[Message]:
+    """Rows ``pks`` of the chat (the ones a live page is showing), for their signatures."""
+    return list(_base(chat).filter(id__in=pks).order_by("timestamp", "id")) if pks else []
 
 
 def last_pk(chat: Chat) -> int:
@@ -206,7 +211,7 @@ def last_pk(chat: Chat) -> int:
     return Message.objects.filter(chat=chat).aggregate(top=Max("id"))["top"] or 0
 
 
-def _annotate(chat: Chat, page: TranscriptPage) -> TranscriptPage:
+def annotate(chat: Chat, page: TranscriptPage) -> TranscriptPage:
     """Quoted messages and the names of people who reacted: one query each for the page."""
     quoted_ids = {m.quoted_id for m in page.messages if m.quoted_id}
     if quoted_ids:

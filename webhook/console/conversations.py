@@ -175,8 +175,8 @@ def _older_url(chat: Chat, page, bubbles, filters: ChatFilters) -> str:
     return _page_url(chat, filters, before=page.older.encode(), top=top)
 
 
-def _live_url(chat: Chat, after_pk: int, bubbles) -> str:
-    day = bubbles[-1].day_key if bubbles else ""
+def _live_url(chat: Chat, after_pk: int, bubbles, day: str = "") -> str:
+    day = bubbles[-1].day_key if bubbles else day
     query = urlencode({"after": after_pk, "day": day} if day else {"after": after_pk})
     return reverse("console:chat-live", args=[chat.pk]) + f"?{query}"
 
@@ -203,21 +203,50 @@ def _older_fragment(request, chat, before, top, filters) -> HttpResponse:
     return response
 
 
+_SHOWN = re.compile(r"^(\d{1,19})\.([0-9a-f]{8})$")
+LIVE_TRACKED = 60
+
+
+def _shown(request: HttpRequest) -> dict[int, str]:
+    """The bubbles a live page shows (``s=<pk>.<signature>``, the newest ones last)."""
+    shown = {}
+    for raw in request.GET.getlist("s")[-LIVE_TRACKED:]:
+        match = _SHOWN.match(raw)
+        if not match:
+            raise BadParameter(f"s: {raw[:40]}")
+        shown[int(match.group(1))] = match.group(2)
+    return shown
+
+
 @require_GET
 @console_view
 def chat_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """Messages stored since row ``after`` (htmx polling): 204 when there are none."""
+    """Messages stored since row ``after`` and shown bubbles whose state changed (ticks,
+    reactions, edits, deletion, media), for htmx polling: 204 when nothing moved."""
     chat = queries.chat_for(request.user, pk)
     try:
         raw = request.GET.get("after", "0")
         after = 0 if raw == "0" else queries.positive_int(raw, "after")
         day = _day(request, "day")
+        shown = _shown(request)
     except BadParameter as exc:
         return bad_request(request, str(exc))
-    page = queries.transcript_since(chat, after)
-    if not page.messages:
+    new = queries.transcript_since(chat, after)
+    new = [m for m in new if m.pk not in shown]
+    rows = queries.transcript_rows(chat, list(shown))
+    changed = [m for m in rows if items.signature(m) != shown[m.pk]]
+    if not new and not changed:
         return HttpResponse(status=204)
+    page = queries.annotate(chat, queries.TranscriptPage(new + changed))
     bubbles = items.bubbles(page, chat, previous_day=day)
-    top = max(m.pk for m in page.messages)
-    context = {"chat": chat, "bubbles": bubbles, "live_url": _live_url(chat, top, bubbles)}
+    fresh, updated = bubbles[: len(new)], bubbles[len(new) :]
+    for bubble in updated:
+        bubble.day_label = ""  # swapped in place: its day separator is already shown
+    top = max([after, *(m.pk for m in new)])
+    context = {
+        "chat": chat,
+        "bubbles": fresh,
+        "updated": updated,
+        "live_url": _live_url(chat, top, fresh, day),
+    }
     return render(request, "console/chat_live.html", context)

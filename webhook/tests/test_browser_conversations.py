@@ -71,12 +71,20 @@ def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # n
     chat = _chat_of(stack, "live_first_1")
     laptop.login()
     laptop.goto(f"/painel/conversas/{chat}/")
-    assert laptop.page.get_by_text("Primeira mensagem").count() == 1
+    assert laptop.page.locator("article.msg", has_text="Primeira mensagem").count() == 1
     laptop.page.evaluate("window.notReloaded = true")
     status, _ = stack.post(sample_payload(text="Chegou sem recarregar", message_id="live_next_2"))
     assert status in (200, 202)
-    laptop.page.get_by_text("Chegou sem recarregar").wait_for(timeout=20_000)
+    laptop.page.locator("article.msg", has_text="Chegou sem recarregar").wait_for(timeout=20_000)
     assert laptop.page.evaluate("window.notReloaded === true")
+    assert laptop.page.locator("article.msg").count() == 2
+    # a reaction to a message already shown is swapped into its bubble in place
+    stack.django(
+        "from webhook.models import Message\n"
+        "Message.objects.filter(external_id='live_first_1')"
+        ".update(reactions={'5511977776666@s.whatsapp.net': 'ok'})\n"
+    )
+    laptop.page.locator("article.msg .msg-reactions").wait_for(timeout=20_000)
     assert laptop.page.locator("article.msg").count() == 2
     laptop.screenshot("conversation-live")
 

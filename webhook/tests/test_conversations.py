@@ -277,6 +277,27 @@ def test_live_fragment_returns_only_new_messages(admin, make_client) -> None:
     assert "msg-day" not in fragment  # same day as the last one shown
 
 
+def test_live_fragment_resends_bubbles_whose_state_changed(admin, make_client) -> None:
+    chat = _long_chat(make_client, 12)
+    page = html(admin.get(chat_url(chat)))
+    live = re.search(r'hx-get="(/painel/conversas/\d+/novas/[^"]+)"', page).group(1)
+    shown = re.findall(r'name="s" value="([^"]+)"', page)
+    assert len(shown) == 12
+    query = "&".join(f"s={v}" for v in shown)
+    url = live.replace("&amp;", "&") + "&" + query
+    assert admin.get(url).status_code == 204  # nothing moved
+    target = chat.messages.get(external_id="long-3")
+    Message.objects.filter(pk=target.pk).update(
+        status="played", reactions={"5511988887777@s.whatsapp.net": "🎉"}
+    )
+    fragment = html(admin.get(url))
+    assert _ids(fragment) == [target.pk]
+    bubble = article(fragment, "msg 3")
+    assert 'hx-swap-oob="true"' in bubble and 'tick played"' in bubble and "🎉" in bubble
+    assert 'class="live"' in fragment  # polling goes on
+    assert admin.get(url.replace(shown[0], "12.zz")).status_code == 400
+
+
 @pytest.mark.parametrize("size", [20, 500])
 def test_query_counts_are_fixed(admin, make_client, django_assert_num_queries, size) -> None:
     chat = _long_chat(make_client, size)
@@ -285,10 +306,15 @@ def test_query_counts_are_fixed(admin, make_client, django_assert_num_queries, s
     # reactors, max id
     with django_assert_num_queries(10):
         html(admin.get(chat_url(chat)))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # session, user, chat, new rows, quoted, reactors
         html(admin.get(f"{chat_url(chat)}novas/?after=1"))
     with django_assert_num_queries(6):
         html(admin.get("/painel/conversas/"))
+    page = html(admin.get(chat_url(chat)))
+    live = re.search(r'hx-get="(/painel/conversas/\d+/novas/[^"]+)"', page).group(1)
+    shown = "&".join(f"s={v}" for v in re.findall(r'name="s" value="([^"]+)"', page)[-60:])
+    with django_assert_num_queries(5):  # session, user, chat, new rows, shown rows
+        assert admin.get(live.replace("&amp;", "&") + "&" + shown).status_code == 204
 
 
 def test_staff_link_to_the_admin(admin, every_type) -> None:
