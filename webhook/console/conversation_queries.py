@@ -171,8 +171,9 @@ def transcript_page(chat: Chat, before: Cursor | None = None) -> TranscriptPage:
     """The ``PAGE_SIZE`` messages before ``before`` (the newest without it), oldest first."""
     qs = _base(chat)
     if before is not None:
-        qs = qs.filter(
-            Q(timestamp__lt=before.timestamp) | Q(timestamp=before.timestamp, id__lt=before.pk)
+        # the plain range first, so the (chat, timestamp) index bounds the scan
+        qs = qs.filter(timestamp__lte=before.timestamp).filter(
+            Q(timestamp__lt=before.timestamp) | Q(id__lt=before.pk)
         )
     rows = list(qs.order_by("-timestamp", "-id")[: PAGE_SIZE + 1])
     older = Cursor.of(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
@@ -184,9 +185,8 @@ def transcript_page(chat: Chat, before: Cursor | None = None) -> TranscriptPage:
 
 def transcript_newer(chat: Chat, after: Cursor) -> TranscriptPage:
     """The page of messages right after ``after`` (the plain-link way back to newer ones)."""
-    qs = _base(chat).filter(
-        Q(timestamp__gt=after.timestamp) | Q(timestamp=after.timestamp, id__gt=after.pk)
-    )
+    qs = _base(chat).filter(timestamp__gte=after.timestamp)
+    qs = qs.filter(Q(timestamp__gt=after.timestamp) | Q(id__gt=after.pk))
     rows = list(qs.order_by("timestamp", "id")[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
