@@ -10,6 +10,7 @@ row shown (204 when there is none). Every page makes a fixed number of queries.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,10 +91,13 @@ def _sidebar(request: HttpRequest, filters: ChatFilters) -> dict[str, Any]:
 @require_GET
 @console_view
 def chat_list(request: HttpRequest) -> HttpResponse:
+    """The chat list; with ``HX-Request`` only the list itself (its 10 s poll), 204 when its
+    signature ``sig`` has not changed."""
     try:
         filters = ChatFilters.parse(request.GET)
-        page_raw = request.GET.get("page", "1")
-        number = queries.positive_int(page_raw, "page")
+        number = queries.positive_int(request.GET.get("page", "1"), "page")
+        raw_current = request.GET.get("current", "")
+        current = queries.positive_int(raw_current, "current") if raw_current else None
         context = _sidebar(request, filters)
     except BadParameter as exc:
         return bad_request(request, str(exc))
@@ -104,13 +108,36 @@ def chat_list(request: HttpRequest) -> HttpResponse:
         if number != 1:
             return bad_request(request, f"page {number} > {paginator.num_pages}")
         page = paginator.page(1)
-    context.update(
-        section="chats",
-        page=page,
-        rows=_rows(page.object_list, context["filter_query"]),
-        page_query=urlencode({**filters.query()}),
-    )
-    return render(request, "console/chat_list.html", context)
+    rows = _rows(page.object_list, context["filter_query"])
+    context.update(section="chats", page=page, rows=rows, page_query=urlencode(filters.query()))
+    context.update(_list_live(filters, rows, number, current))
+    if request.headers.get("HX-Request"):
+        if request.GET.get("sig") == context["list_sig"]:
+            return HttpResponse(status=204)
+        response = render(request, "console/chat_rows.html", context)
+    else:
+        response = render(request, "console/chat_list.html", context)
+    response.headers["Vary"] = "Cookie, HX-Request"
+    return response
+
+
+def _list_live(filters: ChatFilters, rows: list[ChatRow], page: int, current: int | None):
+    """The list's poll URL, carrying the signature of what it shows."""
+    shown = [
+        (r.chat.pk, str(r.chat.last_message_at), r.chat.message_count, bool(r.waiting), r.preview)
+        + ((r.tick.css,) if r.tick else ())
+        for r in rows
+    ]
+    sig = f"{zlib.crc32(repr(shown).encode()):08x}"
+    extra = {"page": str(page)} if page > 1 else {}
+    if current:
+        extra["current"] = str(current)
+    query = urlencode({**filters.query(), **extra, "sig": sig})
+    return {
+        "list_sig": sig,
+        "list_live_url": reverse("console:chats") + f"?{query}",
+        "current_pk": current,
+    }
 
 
 def _cursor(request: HttpRequest, name: str) -> Cursor | None:
@@ -144,13 +171,15 @@ def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page = queries.transcript_page(chat, before)
     newest = page.newer is None
     bubbles = items.bubbles(page, chat)
+    rows = _rows(context.pop("chats_qs")[: queries.CHAT_PAGE_SIZE], context["filter_query"])
+    context.update(_list_live(filters, rows, 1, chat.pk))
     context.update(
         section="chats",
         chat=chat,
         title=items.chat_title(chat),
         number=items.chat_number(chat),
         waiting=items.waiting_since(chat),
-        rows=_rows(context.pop("chats_qs")[: queries.CHAT_PAGE_SIZE], context["filter_query"]),
+        rows=rows,
         bubbles=bubbles,
         older_url=_older_url(chat, page, bubbles, filters),
         newer_url=_page_url(chat, filters, after=page.newer.encode()) if page.newer else "",

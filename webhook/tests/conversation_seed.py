@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,7 +71,7 @@ class Seeder:
     def add(self, sender: Sender | None = None, **fields: Any) -> Message:
         self.count += 1
         self.moment += timedelta(seconds=fields.pop("gap", 60))
-        fields.setdefault("external_id", f"seed-{self.chat.pk}-{self.count}")
+        fields.setdefault("external_id", f"seed-{self.chat.pk}-{uuid.uuid4().hex[:12]}")
         fields.setdefault("timestamp", self.moment)
         message = Message.objects.create(
             client=self.chat.client, chat=self.chat, sender=sender, **fields

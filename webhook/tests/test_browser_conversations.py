@@ -78,6 +78,10 @@ def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # n
     laptop.page.locator("article.msg", has_text="Chegou sem recarregar").wait_for(timeout=20_000)
     assert laptop.page.evaluate("window.notReloaded === true")
     assert laptop.page.locator("article.msg").count() == 2
+    # the chat list beside it follows too (its own 10 s poll)
+    laptop.page.locator(".conv-list .conv-preview", has_text="Chegou sem recarregar").wait_for(
+        timeout=25_000
+    )
     # a reaction to a message already shown is swapped into its bubble in place
     stack.django(
         "from webhook.models import Message\n"

@@ -340,3 +340,20 @@ def test_stored_video_gets_a_player_and_the_list_a_preview(admin, make_client) -
     listing = html(admin.get("/painel/conversas/"))
     row = listing.split("Cliente Vídeo")[1].split("</li>")[0]
     assert 'tick read"' in row and "Documento" in row
+
+
+def test_chat_list_polls_and_answers_204_until_something_changes(admin, make_client) -> None:
+    client = make_client("loja", name="Loja")
+    chat = make_chat(client, chat_id="5511987650001@s.whatsapp.net", name="Maria")
+    Seeder(chat).add(None, text="oi")
+    finish(chat)
+    page = html(admin.get(chat_url(chat)))
+    live = re.search(r'<ul class="conv-list" hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"current={chat.pk}" in live and 'hx-trigger="every 10s"' in page
+    assert admin.get(live, HTTP_HX_REQUEST="true").status_code == 204
+    Seeder(chat, start=chat.last_message_at).add(None, text="novidade")
+    finish(chat)
+    fragment = html(admin.get(live, HTTP_HX_REQUEST="true"))
+    assert "<html" not in fragment and "novidade" in fragment
+    assert 'aria-current="page"' in fragment
+    assert admin.get("/painel/conversas/?current=x", HTTP_HX_REQUEST="true").status_code == 400
