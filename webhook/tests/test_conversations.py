@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 
 from webhook.console.conversation_queries import PAGE_SIZE, Cursor
 from webhook.console.conversations import chat_url
-from webhook.models import Chat, ContactStats, Message
+from webhook.models import Chat, ContactStats, Message, Sender
 from webhook.tests.conversation_seed import EVIL, Seeder, finish, make_chat, seed_every_type
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +125,20 @@ def test_user_content_is_escaped(admin, make_client) -> None:
     s.add(None, type="document", text=EVIL, media_file_name=EVIL)
     s.add(None, type="contact", contacts=[{"display_name": EVIL, "vcard": f"FN:{EVIL}"}])
     s.add(None, type="location", latitude=1.0, longitude=2.0, location_name=EVIL)
+    group = make_chat(client, chat_id="120363000000000777@g.us", name="Grupo", is_group=True)
+    evil_sender = Sender.objects.create(
+        client=client, sender_id="5511900000001@s.whatsapp.net", name=EVIL
+    )
+    first = Seeder(group).add(evil_sender, text="oi", reactions={evil_sender.sender_id: "👍"})
+    Seeder(group).add(None, from_me=True, text="resposta", quoted_id=first.external_id)
     finish(chat)
-    for response in (admin.get(chat_url(chat)), admin.get("/painel/conversas/")):
+    finish(group)
+    assert 'quote-author">&lt;script&gt;' in html(admin.get(chat_url(group)))
+    for response in (
+        admin.get(chat_url(chat)),
+        admin.get(chat_url(group)),
+        admin.get("/painel/conversas/"),
+    ):
         page = html(response)
         assert "<script>alert" not in page and "<b>bold" not in page
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -199,11 +211,14 @@ def test_pipeline_rows_render(admin, settings) -> None:
         feed(make_clients())
     chats = list(Chat.objects.filter(client__instance_id="loja-centro"))
     assert len(chats) >= 3
-    texts = 0
     for chat in chats:
         page = html(admin.get(chat_url(chat)))
-        texts += page.count("<article")
-    assert texts >= Message.objects.filter(client__instance_id="loja-centro").count() - 1
+        for message in chat.messages.all():
+            assert f'id="m{message.pk}"' in page, (message.external_id, message.type)
+    types = set(
+        Message.objects.filter(client__instance_id="loja-centro").values_list("type", flat=True)
+    )
+    assert {"text", "image", "audio", "location", "contact", "document"} <= types
 
 
 def _long_chat(make_client, n: int, same_time_every: int = 7) -> Chat:
@@ -357,3 +372,10 @@ def test_chat_list_polls_and_answers_204_until_something_changes(admin, make_cli
     assert "<html" not in fragment and "novidade" in fragment
     assert 'aria-current="page"' in fragment
     assert admin.get("/painel/conversas/?current=x", HTTP_HX_REQUEST="true").status_code == 400
+
+
+def test_english_is_available_by_the_language_cookie(admin, every_type, settings) -> None:
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html(admin.get(chat_url(every_type)))
+    assert "Search by name or number" in page and "message not found" in page
+    assert "Voice message" in page and "Buscar por nome" not in page
