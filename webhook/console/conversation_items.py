@@ -41,15 +41,20 @@ def display_number(jid: str) -> str:
     return f"+{user}"
 
 
+def phone_of(primary: str, alt: str) -> str:
+    """The id to show as a number: the phone when one of the pair is an @lid."""
+    return alt if primary.endswith("@lid") and alt else primary
+
+
 def chat_title(chat: Chat) -> str:
-    return chat.name or display_number(chat.alt_id or chat.chat_id)
+    return chat.name or display_number(phone_of(chat.chat_id, chat.alt_id))
 
 
 def chat_number(chat: Chat) -> str:
     """The phone number beside a named contact ("" for groups and unnamed chats)."""
     if chat.is_group or not chat.name:
         return ""
-    return display_number(chat.alt_id if chat.chat_id.endswith("@lid") else chat.chat_id)
+    return display_number(phone_of(chat.chat_id, chat.alt_id))
 
 
 def preview(message: Message) -> str:
@@ -68,7 +73,7 @@ def sender_label(message: Message) -> str:
         return _("You")
     if sender is None:
         return ""
-    return sender.name or display_number(sender.alt_id or sender.sender_id)
+    return sender.name or display_number(phone_of(sender.sender_id, sender.alt_id))
 
 
 def waiting_since(chat: Chat):

@@ -158,3 +158,23 @@ def test_restricted_user_sees_404_for_another_clients_chat(stack, every_type_cha
     assert response.status == 404
     assert laptop.page.get_by_text("Página não encontrada").count() >= 1
     laptop.errors.clear()  # the browser reports the 404 itself as a console error
+
+
+def test_chat_list_search_and_filters_on_a_laptop(stack, every_type_chat, laptop) -> None:  # noqa: F811
+    laptop.login()
+    laptop.goto("/painel/conversas/")
+    laptop.page.get_by_placeholder("Buscar por nome ou número").fill("Equipe")
+    laptop.page.keyboard.press("Enter")
+    laptop.page.wait_for_url("**q=Equipe**")
+    assert laptop.page.locator(".conv-list li a").count() == 1
+    laptop.page.get_by_label("Tipo").select_option("contacts")  # submits by itself
+    laptop.page.wait_for_url("**kind=contacts**")
+    assert laptop.page.get_by_text("Nenhuma conversa corresponde a esses filtros.").count() == 1
+    laptop.goto("/painel/conversas/")
+    laptop.screenshot("chat-list-laptop")
+    assert laptop.overflow() <= 0
+    assert _pane_overflow(laptop) == []
+    response = laptop.goto("/painel/conversas/?kind=robots")
+    assert response.status == 400
+    assert laptop.page.locator(".error-box").count() == 1
+    laptop.errors.clear()  # the browser reports the 400 itself as a console error

@@ -379,3 +379,14 @@ def test_english_is_available_by_the_language_cookie(admin, every_type, settings
     page = html(admin.get(chat_url(every_type)))
     assert "Search by name or number" in page and "message not found" in page
     assert "Voice message" in page and "Buscar por nome" not in page
+
+
+def test_numbers_are_shown_as_phones_never_as_lids(admin, make_client) -> None:
+    client = make_client("lid", name="Lid")
+    by_lid = make_chat(client, chat_id="214748364712345@lid")
+    Chat.objects.filter(pk=by_lid.pk).update(alt_id="5511955554444@s.whatsapp.net")
+    by_phone = make_chat(client, chat_id="5521933332222@s.whatsapp.net")
+    Chat.objects.filter(pk=by_phone.pk).update(alt_id="99887766554433@lid")
+    page = html(admin.get("/painel/conversas/"))
+    assert "+55 11 95555-4444" in page and "+55 21 93333-2222" in page
+    assert "214748364712345" not in page.split('<ul class="conv-list"')[1]
