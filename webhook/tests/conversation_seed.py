@@ -179,7 +179,7 @@ def seed_every_type(client: Client, *, with_files: bool = True) -> Chat:
         ana,
         type="document",
         media_mimetype="application/pdf",
-        media_file_name="contrato.pdf",
+        media_file_name="contrato-de-prestacao-de-servicos-" * 3 + "contrato.pdf",
         media_size=10_000,
     )
     s.add(
@@ -213,6 +213,7 @@ def seed_every_type(client: Client, *, with_files: bool = True) -> Chat:
     s.add(bob, type="unknown", subtype="newThing")
     s.add(ana, type="text", text=EVIL)
     s.add(ana, type="text", text="Bem-vindos ao grupo 🎉", forwarded=True)
+    s.add(bob, type="text", text="Veja https://exemplo.com.br/" + "caminho-bem-comprido/" * 12)
     if with_files:
         store_media(image, jpeg_bytes("teal"), "image/jpeg", "vitrine.jpg")
         store_media(sticker, jpeg_bytes("orange"), "image/jpeg", "")

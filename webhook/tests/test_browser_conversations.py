@@ -106,6 +106,7 @@ def test_every_type_renders_cleanly(stack, every_type_chat, device, name, reques
         assert _loaded(image), image.get_attribute("src")
     assert page.page.locator("audio[controls]").count() == 1
     assert page.page.get_by_text("mensagem não encontrada").count() == 1
+    page.page.evaluate("document.querySelector('.conv-scroll').scrollTop = 0")  # the newest
     page.screenshot(f"conversation-{name}")
     page.page.evaluate("document.querySelector('.conv-scroll').scrollTop = -1e6")
     page.screenshot(f"conversation-{name}-top")
