@@ -198,7 +198,9 @@ def transcript_newer(chat: Chat, after: Cursor) -> TranscriptPage:
 def transcript_since(chat: Chat, after_pk: int) -> list[Message]:
     """Messages stored after row ``after_pk`` (live polling), in transcript order; the caller
     annotates them (with the changed ones) through ``annotate``."""
-    return list(_base(chat).filter(id__gt=after_pk).order_by("timestamp", "id")[:LIVE_LIMIT])
+    # by id: the next poll starts after the highest row sent, so none can be skipped
+    rows = list(_base(chat).filter(id__gt=after_pk).order_by("id")[:LIVE_LIMIT])
+    return sorted(rows, key=lambda m: (m.timestamp, m.pk))
 
 
 def transcript_rows(chat: Chat, pks: list[int]) -> list[Message]:

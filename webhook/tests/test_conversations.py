@@ -289,7 +289,12 @@ def test_live_fragment_returns_only_new_messages(admin, make_client) -> None:
     fragment = html(admin.get(live))
     assert _ids(fragment) == [new.pk] and "chegou agora" in fragment
     assert f"after={new.pk}" in fragment and 'hx-trigger="every 5s"' in fragment
-    assert "msg-day" not in fragment  # same day as the last one shown
+    assert 'msg-day" id=' not in fragment  # same day as the last one shown
+    following = re.search(r'hx-get="(/painel/conversas/\d+/novas/[^"]+)"', fragment).group(1)
+    Seeder(chat, start=new.timestamp + timedelta(days=1)).add(None, text="no dia seguinte")
+    next_day = html(admin.get(following.replace("&amp;", "&")))
+    assert 'class="msg-day"' in next_day and "no dia seguinte" in next_day
+    assert "chegou agora" not in next_day
 
 
 def test_live_fragment_resends_bubbles_whose_state_changed(admin, make_client) -> None:
