@@ -277,5 +277,7 @@ def chat_live(request: HttpRequest, pk: int) -> HttpResponse:
         "bubbles": fresh,
         "updated": updated,
         "live_url": _live_url(chat, top, fresh, day),
+        "number": items.chat_number(chat),
+        "waiting": items.waiting_since(chat),
     }
     return render(request, "console/chat_live.html", context)

@@ -78,6 +78,7 @@ def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # n
     laptop.page.locator("article.msg", has_text="Chegou sem recarregar").wait_for(timeout=20_000)
     assert laptop.page.evaluate("window.notReloaded === true")
     assert laptop.page.locator("article.msg").count() == 2
+    laptop.page.locator("#chat-sub", has_text="2 mensagens").wait_for(timeout=5_000)
     # the chat list beside it follows too (its own 10 s poll)
     laptop.page.locator(".conv-list .conv-preview", has_text="Chegou sem recarregar").wait_for(
         timeout=25_000

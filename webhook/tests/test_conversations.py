@@ -286,9 +286,11 @@ def test_live_fragment_returns_only_new_messages(admin, make_client) -> None:
     live = live.replace("&amp;", "&")
     assert admin.get(live).status_code == 204
     new = Seeder(chat, start=chat.last_message_at).add(None, text="chegou agora")
+    finish(chat)
     fragment = html(admin.get(live))
     assert _ids(fragment) == [new.pk] and "chegou agora" in fragment
     assert f"after={new.pk}" in fragment and 'hx-trigger="every 5s"' in fragment
+    assert 'id="chat-sub" hx-swap-oob="true"' in fragment and "13 mensagens" in fragment
     assert 'msg-day" id=' not in fragment  # same day as the last one shown
     following = re.search(r'hx-get="(/painel/conversas/\d+/novas/[^"]+)"', fragment).group(1)
     Seeder(chat, start=new.timestamp + timedelta(days=1)).add(None, text="no dia seguinte")
