@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from webhook.console import conversation_items as items
@@ -106,7 +107,8 @@ def chat_list(request: HttpRequest) -> HttpResponse:
         page = paginator.page(number)
     except EmptyPage:
         if number != 1:
-            return bad_request(request, f"page {number} > {paginator.num_pages}")
+            reason = _("Page %(n)s does not exist (there are %(total)s).")
+            return bad_request(request, reason % {"n": number, "total": paginator.num_pages})
         page = paginator.page(1)
     rows = _rows(page.object_list, context["filter_query"])
     context.update(section="chats", page=page, rows=rows, page_query=urlencode(filters.query()))
@@ -148,7 +150,7 @@ def _cursor(request: HttpRequest, name: str) -> Cursor | None:
 def _day(request: HttpRequest, name: str) -> str:
     raw = request.GET.get(name, "")
     if raw and not _DAY.match(raw):
-        raise BadParameter(f"{name}: YYYYMMDD")
+        raise BadParameter(_("%(name)s must be a date as YYYYMMDD.") % {"name": name})
     return raw
 
 
@@ -242,7 +244,7 @@ def _shown(request: HttpRequest) -> dict[int, str]:
     for raw in request.GET.getlist("s")[-LIVE_TRACKED:]:
         match = _SHOWN.match(raw)
         if not match:
-            raise BadParameter(f"s: {raw[:40]}")
+            raise BadParameter(_("Malformed shown message: %(value)s") % {"value": raw[:40]})
         shown[int(match.group(1))] = match.group(2)
     return shown
 

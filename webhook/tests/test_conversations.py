@@ -397,3 +397,13 @@ def test_numbers_are_shown_as_phones_never_as_lids(admin, make_client) -> None:
     page = html(admin.get("/painel/conversas/"))
     assert "+55 11 95555-4444" in page and "+55 21 93333-2222" in page
     assert "214748364712345" not in page.split('<ul class="conv-list"')[1]
+
+
+def test_bad_request_reasons_are_in_portuguese(admin, every_type) -> None:
+    assert (
+        "Cursor malformado: abc" in admin.get(f"{chat_url(every_type)}?before=abc").content.decode()
+    )
+    page = admin.get("/painel/conversas/?page=99").content.decode()
+    assert "A página 99 não existe (são 1)." in page
+    live = admin.get(f"{chat_url(every_type)}novas/?after=1&s=1.zz&format=json")
+    assert live.status_code == 400 and live.json()["detail"] == "Mensagem exibida malformada: 1.zz"
