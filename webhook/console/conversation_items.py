@@ -100,7 +100,7 @@ def type_label(message: Message) -> str:
         "interactive": _("Interactive message"),
         "button": _("Button reply"),
         "reaction": _("Reaction"),
-        "order": _("Order"),
+        "order": _("Order message"),
         "system": _("System message"),
         "unsupported": _("Unsupported message"),
     }.get(message.type, _("Unknown message type"))
@@ -125,16 +125,23 @@ def tick(message: Message) -> Tick | None:
     status = message.status
     if status == Message.Status.FAILED or message.failed_at:
         reason = message.status_error or _("no reason given")
-        return Tick("✗", "failed", _("Failed"), _("Failed: %(reason)s") % {"reason": reason})
+        return Tick(
+            "✗",
+            "failed",
+            pgettext("delivery state", "Failed"),
+            _("Failed: %(reason)s") % {"reason": reason},
+        )
     if status == Message.Status.PLAYED or message.played_at:
-        return Tick("✓✓", "played", _("Played"), _at(message.played_at))
+        return Tick("✓✓", "played", pgettext("delivery state", "Played"), _at(message.played_at))
     if status == Message.Status.READ or message.read_at:
-        return Tick("✓✓", "read", _("Read"), _at(message.read_at))
+        return Tick("✓✓", "read", pgettext("delivery state", "Read"), _at(message.read_at))
     if status == Message.Status.DELIVERED or message.delivered_at:
-        return Tick("✓✓", "delivered", _("Delivered"), _at(message.delivered_at))
+        return Tick(
+            "✓✓", "delivered", pgettext("delivery state", "Delivered"), _at(message.delivered_at)
+        )
     if status == Message.Status.SENT or message.sent_at:
-        return Tick("✓", "sent", _("Sent"), _at(message.sent_at))
-    return Tick("", "pending", _("Pending"), "")
+        return Tick("✓", "sent", pgettext("delivery state", "Sent"), _at(message.sent_at))
+    return Tick("", "pending", pgettext("delivery state", "Pending"), "")
 
 
 @dataclass(frozen=True, slots=True)

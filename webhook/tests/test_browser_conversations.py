@@ -9,7 +9,6 @@ import time
 import pytest
 
 from webhook.sample import sample_payload
-from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +27,11 @@ LONG = (
 
 
 @pytest.fixture(scope="module")
-def every_type_chat(stack) -> int:  # noqa: F811
+def every_type_chat(stack) -> int:
     return int(stack.django(SEED).strip().splitlines()[-1])
 
 
-def _chat_of(stack, message_id: str) -> int:  # noqa: F811
+def _chat_of(stack, message_id: str) -> int:
     sql = f"SELECT chat_id FROM webhook_message WHERE external_id = '{message_id}'"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -65,7 +64,7 @@ def _loaded(image, timeout: float = 10) -> bool:
     return False
 
 
-def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # noqa: F811
+def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:
     status, _ = stack.post(sample_payload(text="Primeira mensagem", message_id="live_first_1"))
     assert status in (200, 202)
     chat = _chat_of(stack, "live_first_1")
@@ -95,7 +94,7 @@ def test_new_message_appears_in_the_open_transcript(stack, laptop) -> None:  # n
 
 
 @pytest.mark.parametrize(("device", "name"), [("laptop", "laptop"), ("phone", "phone")])
-def test_every_type_renders_cleanly(stack, every_type_chat, device, name, request) -> None:  # noqa: F811
+def test_every_type_renders_cleanly(stack, every_type_chat, device, name, request) -> None:
     page = request.getfixturevalue(device)
     page.login()
     page.goto(f"/painel/conversas/{every_type_chat}/")
@@ -121,7 +120,7 @@ def test_every_type_renders_cleanly(stack, every_type_chat, device, name, reques
     assert _pane_overflow(page) == []
 
 
-def test_earlier_messages_load_in_place(stack, laptop) -> None:  # noqa: F811
+def test_earlier_messages_load_in_place(stack, laptop) -> None:
     chat = int(stack.django(LONG).strip().splitlines()[-1])
     laptop.login()
     laptop.goto(f"/painel/conversas/{chat}/")
@@ -141,7 +140,7 @@ def test_earlier_messages_load_in_place(stack, laptop) -> None:  # noqa: F811
     laptop.screenshot("conversation-long")
 
 
-def test_chat_list_on_a_phone(stack, every_type_chat, phone) -> None:  # noqa: F811
+def test_chat_list_on_a_phone(stack, every_type_chat, phone) -> None:
     phone.login()
     phone.goto("/painel/conversas/")
     assert phone.page.get_by_text("Equipe Loja").count() == 1
@@ -154,7 +153,7 @@ def test_chat_list_on_a_phone(stack, every_type_chat, phone) -> None:  # noqa: F
     assert phone.page.locator(".conv-back").is_visible()
 
 
-def test_restricted_user_sees_404_for_another_clients_chat(stack, every_type_chat, laptop) -> None:  # noqa: F811
+def test_restricted_user_sees_404_for_another_clients_chat(stack, every_type_chat, laptop) -> None:
     laptop.login("atendente")
     response = laptop.goto(f"/painel/conversas/{every_type_chat}/")
     assert response.status == 404
@@ -162,7 +161,7 @@ def test_restricted_user_sees_404_for_another_clients_chat(stack, every_type_cha
     laptop.errors.clear()  # the browser reports the 404 itself as a console error
 
 
-def test_chat_list_search_and_filters_on_a_laptop(stack, every_type_chat, laptop) -> None:  # noqa: F811
+def test_chat_list_search_and_filters_on_a_laptop(stack, every_type_chat, laptop) -> None:
     laptop.login()
     laptop.goto("/painel/conversas/")
     laptop.page.get_by_placeholder("Buscar por nome ou número").fill("Equipe")
