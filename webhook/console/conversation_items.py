@@ -327,6 +327,7 @@ class Bubble:
     type_label: str = ""
     history: list[tuple[str, Any]] = field(default_factory=list)
     sig: str = ""
+    cont: bool = False  # continues a run of the same author
 
 
 def history_of(message: Message) -> list[tuple[str, Any]]:
@@ -376,4 +377,18 @@ def bubbles(page: TranscriptPage, chat: Chat, previous_day: str = "") -> list[Bu
             bubble.day_label = day_label(local.date(), today)
             day = bubble.day_key
         out.append(bubble)
+    _group_runs(out)
     return out
+
+
+def _group_runs(bubbles: list[Bubble]) -> None:
+    """Consecutive bubbles of one author on one day form a run, as in the apps: the name
+    only on the first, less space between them."""
+    for before, bubble in zip(bubbles, bubbles[1:], strict=False):
+        same = (before.message.from_me, before.message.sender_id) == (
+            bubble.message.from_me,
+            bubble.message.sender_id,
+        )
+        if same and not bubble.day_label and before.kind != "system" and bubble.kind != "system":
+            bubble.cont = True
+            bubble.author = ""

@@ -69,6 +69,9 @@ def test_every_message_type_renders(admin, every_type) -> None:
     assert "Tipo de mensagem desconhecido" in article(page, "newThing")
     assert "Pedido" in article(page, "Pedido #123")
     assert "Encaminhada" in article(page, "Bem-vindos")
+    # a run of one author shows the name once
+    assert "author" in article(page, "Reagida") and 'class="author"' not in article(page, "Foto da")
+    assert re.search(r'class="msg in cont t-image"', page)
 
 
 def test_delivery_ticks_with_labels(admin, every_type) -> None:
