@@ -208,6 +208,14 @@ def transcript_rows(chat: Chat, pks: list[int]) -> list[Message]:
     return list(_base(chat).filter(id__in=pks).order_by("timestamp", "id")) if pks else []
 
 
+def cursor_at(chat: Chat, pk: int) -> Cursor:
+    """A cursor just after message ``pk`` of the chat: the page before it ends with it."""
+    found = Message.objects.filter(chat=chat, pk=pk).values_list("timestamp", flat=True).first()
+    if found is None:
+        raise BadParameter(_("Message %(pk)s is not in this conversation.") % {"pk": pk})
+    return Cursor(found, pk + 1)
+
+
 def last_pk(chat: Chat) -> int:
     """The newest stored row of the chat: where live polling starts."""
     return Message.objects.filter(chat=chat).aggregate(top=Max("id"))["top"] or 0

@@ -26,7 +26,7 @@ from webhook.console import conversation_items as items
 from webhook.console import conversation_queries as queries
 from webhook.console.auth import console_view
 from webhook.console.conversation_queries import BadParameter, ChatFilters, Cursor
-from webhook.models import Chat
+from webhook.models import Chat, Message
 
 _DAY = re.compile(r"^\d{8}$")
 
@@ -35,6 +35,11 @@ def chat_url(chat_or_pk: Chat | int) -> str:
     """The console page of a chat (for "ver conversa" links in the admin)."""
     pk = chat_or_pk.pk if isinstance(chat_or_pk, Chat) else int(chat_or_pk)
     return reverse("console:chat", args=[pk])
+
+
+def message_url(message: Message) -> str:
+    """The transcript page that ends at ``message``, scrolled to it (links from events)."""
+    return f"{chat_url(message.chat_id)}?m={message.pk}#m{message.pk}"
 
 
 def bad_request(request: HttpRequest, reason: str) -> HttpResponse:
@@ -162,6 +167,8 @@ def chat_detail(request: HttpRequest, pk: int) -> HttpResponse:
         filters = ChatFilters.parse(request.GET)
         before, after = _cursor(request, "before"), _cursor(request, "after")
         top = _day(request, "top")
+        if request.GET.get("m") and before is None and after is None:
+            before = queries.cursor_at(chat, queries.positive_int(request.GET["m"], "m"))
         if request.headers.get("HX-Request") and before is not None:
             return _older_fragment(request, chat, before, top, filters)
         context = _sidebar(request, filters)

@@ -410,3 +410,20 @@ def test_bad_request_reasons_are_in_portuguese(admin, every_type) -> None:
     assert "A página 99 não existe (são 1)." in page
     live = admin.get(f"{chat_url(every_type)}novas/?after=1&s=1.zz&format=json")
     assert live.status_code == 400 and live.json()["detail"] == "Mensagem exibida malformada: 1.zz"
+
+
+def test_a_message_link_opens_the_page_that_ends_with_it(admin, make_client) -> None:
+    from webhook.console.conversations import message_url
+
+    chat = _long_chat(make_client, 173)
+    target = chat.messages.get(external_id="long-60")
+    url = message_url(target)
+    assert url.endswith(f"?m={target.pk}#m{target.pk}")
+    page = html(admin.get(url.split("#")[0]))
+    expected = list(chat.messages.order_by("timestamp", "id").values_list("id", flat=True))
+    position = expected.index(target.pk)
+    assert _ids(page) == expected[position - 49 : position + 1]
+    assert "mensagens mais recentes" in page
+    other = seed_every_type(make_client("outra", name="Outra")).messages.first()
+    wrong = admin.get(f"{chat_url(chat)}?m={other.pk}")
+    assert wrong.status_code == 400 and "não é desta conversa" in wrong.content.decode()
