@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from webhook.admin.common import (
@@ -15,10 +17,19 @@ from webhook.admin.common import (
 from webhook.models import Chat, MediaFile, Message, PendingUpdate, Sender
 
 
+def conversation_link(chat_id: int, message_id: int | None = None) -> str:
+    """The console's transcript of a chat (ending at a message), as a link."""
+    url = reverse("console:chat", args=[chat_id])
+    if message_id is not None:
+        url += f"?m={message_id}#m{message_id}"
+    return format_html('<a href="{}">{}</a>', url, gettext_lazy("open the conversation"))
+
+
 @admin.register(Chat)
 class ChatAdmin(ClientScopedAdmin):
     list_display = (
         "__str__",
+        "open_conversation",
         "chat_id",
         "client",
         "is_group",
@@ -31,7 +42,11 @@ class ChatAdmin(ClientScopedAdmin):
     date_hierarchy = "last_message_at"
     list_select_related = ("client",)
     autocomplete_fields = ("client",)
-    readonly_fields = ("created_at",)
+    readonly_fields = ("open_conversation", "created_at")
+
+    @admin.display(description=gettext_lazy("conversation"))
+    def open_conversation(self, obj: Chat) -> str:
+        return conversation_link(obj.pk)
 
 
 @admin.register(Sender)
@@ -62,13 +77,14 @@ class MessageAdmin(ClientScopedAdmin):
     show_full_result_count = False
     autocomplete_fields = ("client",)
     raw_id_fields = ("chat", "sender", "webhook_event")
-    readonly_fields = ("created_at", "media_file_preview")
+    readonly_fields = ("created_at", "media_file_preview", "open_in_conversation")
     fieldsets = (
         (
             None,
             {
                 "fields": (
                     "client",
+                    "open_in_conversation",
                     "media_file_preview",
                     "external_id",
                     "chat",
@@ -149,6 +165,10 @@ class MessageAdmin(ClientScopedAdmin):
     @admin.display(description=gettext_lazy("text"))
     def short_text(self, obj: Message) -> str:
         return shorten(obj.text)
+
+    @admin.display(description=gettext_lazy("conversation"))
+    def open_in_conversation(self, obj: Message) -> str:
+        return conversation_link(obj.chat_id, obj.pk) if obj.chat_id else "—"
 
     @admin.display(description=gettext_lazy("media file"))
     def media_file_preview(self, obj: Message) -> str:

@@ -124,3 +124,14 @@ def test_a_staff_user_with_no_client_sees_nothing(client, two_clients):
     assert client.get("/webhook/messages/").json()["count"] == 0
     page = client.get(reverse("admin:webhook_chat_changelist")).content.decode()
     assert "inst-a" not in page and "inst-b" not in page
+
+
+def test_the_admin_links_a_chat_and_a_message_to_their_conversation(client, member, two_clients):
+    _mine, _theirs, rows = two_clients
+    client.force_login(member)
+    chat, message = rows["inst-a"]["chat"], rows["inst-a"]["message"]
+    listing = client.get(reverse("admin:webhook_chat_changelist")).content.decode()
+    assert f'href="{reverse("console:chat", args=[chat.pk])}">ver conversa</a>' in listing
+    page = client.get(reverse("admin:webhook_message_change", args=[message.pk])).content.decode()
+    assert f"{reverse('console:chat', args=[chat.pk])}?m={message.pk}#m{message.pk}" in page
+    assert client.get(reverse("console:chat", args=[chat.pk])).status_code == 200
