@@ -1,0 +1,197 @@
+"""Proof of the queue mode with real processes: nothing acknowledged is lost or applied twice.
+
+2 receivers (``servidor_webhook_local.py``, ``WEBHOOK_PROCESSING=celery``) + 2 Celery workers +
+beat, on a fresh PostgreSQL database and a real broker (RabbitMQ, then Redis), every process
+talking to the broker through a ``TcpProxy``. A paced burst of deliveries, 10 % of them exact
+copies, goes to both receivers while (a) one worker is killed with SIGKILL mid-batch and
+started again, (b) the broker is unreachable for 10 s (the proxy is stopped, then started; the
+machine's broker is never touched), (c) a receiver is killed with SIGKILL mid-burst and
+started again; deliveries it did not answer are sent again to the other one, as a gateway
+does. Then: every 2xx is stored and applied exactly once (``attempts`` = 1) within 30 s of the
+last delivery, duplicates stay one message, and the statistics equal ``webhook_rebuild_stats``.
+
+Bounded: WEBHOOK_PROOF_DELIVERIES deliveries (default 3,000; the issue's 20,000 by hand) over
+WEBHOOK_PROOF_SECONDS seconds (default 30). Skipped when PostgreSQL (DATABASE_URL) or the
+broker is not reachable on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from webhook.tests import queue_live, queue_support
+from webhook.tests.live import LiveReceiver, TcpProxy, postgres_database, postgres_url
+
+pytestmark = pytest.mark.postgres
+DELIVERIES = int(os.environ.get("WEBHOOK_PROOF_DELIVERIES", "3000"))
+SECONDS = float(os.environ.get("WEBHOOK_PROOF_SECONDS", "30"))
+APPLIED_WITHIN = 30.0
+SENDERS = 12
+
+
+@pytest.fixture(params=sorted(queue_live.BROKERS))
+def broker(request) -> str:
+    if postgres_url() is None:
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgresql://... (.ci/run does)")
+    url, port = queue_live.BROKERS[request.param]
+    if not queue_live.broker_reachable(port):
+        pytest.skip(f"{request.param} is not reachable on 127.0.0.1:{port}")
+    return request.param
+
+
+class Stack:
+    """The processes of one run, and what the test counted."""
+
+    def __init__(self, workdir, broker: str) -> None:
+        url, port = queue_live.BROKERS[broker]
+        self.database_url, self.drop = postgres_database(f"webhook_queue_proof_{broker}")
+        self.proxy = TcpProxy("127.0.0.1", port)
+        env = {
+            "WEBHOOK_PROCESSING": "celery",
+            "CELERY_BROKER_URL": url.format(port=self.proxy.port),
+            "WEBHOOK_QUEUE_LEASE_SECONDS": "6",
+            "WEBHOOK_QUEUE_SWEEP_SECONDS": "2",
+            "WEBHOOK_WORKERS": "1",
+            "WEBHOOK_MEDIA_FETCH": "0",
+        }
+        self.receivers = []
+        for index in range(2):
+            folder = workdir / f"receiver{index}"
+            folder.mkdir()
+            self.receivers.append(LiveReceiver(folder, database_url=self.database_url, env=env))
+        self.env = self.receivers[0].env
+        direct = dict(self.env, CELERY_BROKER_URL=url.format(port=port))
+        if broker == "redis":
+            import redis
+
+            redis.Redis(port=port, db=7).flushdb()  # our own database number only
+        else:
+            queue_live.purge(direct)
+        self.workers = [queue_live.worker(workdir, self.env, f"w{i}") for i in range(2)]
+        self.beat = queue_live.beat(workdir, self.env)
+        self.acked: dict[int, int] = {}  # event id -> index of the delivery
+        self.unanswered: list[int] = []
+        self.lock = threading.Lock()
+        self.faults: list[str] = []
+
+    def start(self) -> None:
+        self.proxy.start()
+        self.receivers[0].prepare()
+        self.receivers[1].token = self.receivers[0].token
+        for process in (*self.receivers, *self.workers, self.beat):
+            process.start()
+
+    def stop(self) -> None:
+        for process in (*self.workers, self.beat):
+            process.stop()
+        for receiver in self.receivers:
+            receiver.kill()
+        self.proxy.stop()
+        self.drop()
+
+    def deliver(self, index: int, payload: dict, receiver: LiveReceiver) -> bool:
+        try:
+            status, body = receiver.post(payload, timeout=20)
+        except OSError:  # refused or cut: never acknowledged, the gateway sends it again
+            status, body = 0, {}
+        with self.lock:
+            if 200 <= status < 300 and body.get("event_id"):
+                self.acked[body["event_id"]] = index
+                return True
+            self.unanswered.append(index)
+        return False
+
+    def scalar(self, sql: str):
+        return self.receivers[0].scalar(sql)
+
+
+def _burst(stack: Stack, deliveries: list[dict]) -> None:
+    """The deliveries paced over SECONDS, alternating receivers, from SENDERS threads."""
+    started = time.monotonic()
+
+    def send(index: int) -> None:
+        delay = started + index * SECONDS / len(deliveries) - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        stack.deliver(index, deliveries[index], stack.receivers[index % 2])
+
+    with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+        list(pool.map(send, range(len(deliveries))))
+
+
+def _faults(stack: Stack) -> None:
+    """(a) a worker SIGKILLed mid-batch, (b) the broker away 10 s, (c) a receiver SIGKILLed."""
+    time.sleep(SECONDS * 0.15)
+    stack.workers[0].kill(signal.SIGKILL)
+    stack.faults.append(f"worker w0 SIGKILL at {SECONDS * 0.15:.0f} s")
+    time.sleep(2)
+    stack.workers[0].start()
+    time.sleep(SECONDS * 0.1)
+    stack.proxy.stop()
+    time.sleep(10)
+    stack.proxy.start()
+    stack.faults.append("broker unreachable for 10 s")
+    time.sleep(SECONDS * 0.1)
+    stack.receivers[1].kill(signal.SIGKILL)
+    stack.faults.append("receiver 1 SIGKILL")
+    time.sleep(1)
+    stack.receivers[1].start()
+
+
+def test_every_acknowledged_delivery_is_applied_once_through_kills_and_a_broker_outage(
+    broker, tmp_path
+):
+    deliveries = queue_support.workload(DELIVERIES, chats=40)
+    stack = Stack(tmp_path, broker)
+    try:
+        stack.start()
+        faults = threading.Thread(target=_faults, args=(stack,), daemon=True)
+        faults.start()
+        _burst(stack, deliveries)
+        faults.join(timeout=120)
+        resent = sorted(set(stack.unanswered))
+        stack.unanswered = []
+        for index in resent:  # as a gateway retries what was not acknowledged
+            assert stack.deliver(index, deliveries[index], stack.receivers[0])
+        last_ack = time.monotonic()
+        waited = queue_live.wait_until(
+            lambda: (
+                stack.scalar("SELECT count(*) FROM webhook_webhookevent WHERE status = 'received'")
+                == 0
+            ),
+            timeout=APPLIED_WITHIN,
+        )
+        _check(stack, deliveries, waited, time.monotonic() - last_ack, resent)
+    finally:
+        stack.stop()
+
+
+def _check(stack: Stack, deliveries: list[dict], waited, since_last_ack: float, resent) -> None:
+    logs = "".join(p.log() for p in (*stack.workers, stack.beat)) + stack.receivers[0].log()
+    assert waited is not None, f"events still received {since_last_ack:.0f} s after the last ack"
+    assert len(stack.acked) >= len(deliveries)
+    ids = ",".join(str(pk) for pk in stack.acked)
+    counts = stack.scalar(
+        "SELECT json_build_object('applied', count(*) FILTER (WHERE status IN "
+        "('processed','duplicate') AND attempts = 1), 'all', count(*)) "
+        f"FROM webhook_webhookevent WHERE id IN ({ids})"
+    )
+    assert counts == {"applied": len(stack.acked), "all": len(stack.acked)}, counts
+    messages = stack.scalar("SELECT count(*) FROM webhook_message")
+    assert messages == queue_support.distinct_messages(deliveries)
+    equal, detail = queue_live.statistics_equal_rebuild(stack.env)
+    assert equal, detail
+    gave_up = logs.count("left to the sweeper")
+    swept = logs.count("re-published")
+    print(
+        f"\nqueue proof: {len(deliveries)} deliveries, {len(stack.acked)} acknowledged "
+        f"({len(resent)} sent again), {messages} messages, all applied once; "
+        f"applied {waited:.1f} s after the last ack; faults: {'; '.join(stack.faults)}; "
+        f"publisher give-up warnings {gave_up}, sweeps that re-published {swept}"
+    )
