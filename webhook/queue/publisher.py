@@ -43,6 +43,7 @@ class Publisher:
         self._pid = 0
         self._counts = dict.fromkeys(COUNTERS, 0)
         self._last_warning = 0.0
+        self._connection: Any = None
 
     def publish(self, ids: list[int]) -> None:
         """Queue one batch of committed event ids for publishing; never blocks, never raises."""
@@ -53,6 +54,7 @@ class Publisher:
             self._queue.put_nowait(list(ids))
         except queue.Full:
             self._count("dropped", len(ids))
+            self._warn("publish queue full", len(ids))
         except Exception:  # noqa: BLE001 - the ack must not depend on the publisher
             logger.exception("queue publisher: could not queue %s event ids", len(ids))
             self._count("dropped", len(ids))
@@ -105,27 +107,53 @@ class Publisher:
     def _send(self, task: Any, ids: list[int]) -> None:
         timeout = webhook_settings.QUEUE_PUBLISH_TIMEOUT
         try:
+            if self._connection is None:  # our own, with every socket operation time-bounded
+                self._connection = task.app.connection_for_write(
+                    connect_timeout=timeout,
+                    transport_options=socket_timeouts(task.app.conf.broker_url, timeout),
+                )
             task.apply_async(
                 args=(ids,),
+                connection=self._connection,
                 retry=True,
-                retry_policy={"max_retries": 1, "interval_start": 0, "timeout": timeout},
-                timeout=timeout,
+                retry_policy={"max_retries": 1, "interval_start": 0, "interval_max": timeout},
             )
         except Exception as exc:  # noqa: BLE001 - broker away or slow: the sweeper covers it
+            self._close_connection()
             self._count("given_up", len(ids))
             self._warn(exc, len(ids))
         else:
             self._count("published", len(ids))
 
-    def _warn(self, exc: BaseException, events: int) -> None:
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.collect()  # drops the sockets without talking to the broker
+            except Exception:  # noqa: BLE001
+                logger.debug("queue publisher: connection not collected", exc_info=True)
+
+    def _warn(self, why: BaseException | str, events: int) -> None:
         now = time.monotonic()
-        if now - self._last_warning > 10:  # one line per 10 s, not one per batch
+        if now - self._last_warning > 5:  # one line per 5 s, not one per batch
             self._last_warning = now
+            counts = self.stats()
             logger.warning(
-                "queue publisher: broker unavailable (%s); %s events left to the sweeper",
-                exc,
+                "queue publisher: broker unavailable (%s); %s events left to the sweeper "
+                "(in this process so far: %s events given up, %s dropped)",
+                why,
                 events,
+                counts["given_up_events"],
+                counts["dropped_events"],
             )
+
+
+def socket_timeouts(broker_url: str, timeout: float) -> dict[str, float]:
+    """Transport options bounding each socket operation of a publish: Redis's socket
+    timeouts, or py-amqp's read and write timeouts (RabbitMQ)."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    return {"read_timeout": timeout, "write_timeout": timeout}
 
 
 publisher = Publisher()

@@ -696,9 +696,7 @@ def test_a_wuzapi_edit_whose_original_never_arrived_creates_the_message(send):
     assert send("wuzapi", "text").body["status"] == "processed"
     late = message("wuzapi", target)
     assert late.text == row.text
-    assert late.edit_history == [
-        {"text": original_text, "replaced_at": row.timestamp.isoformat()}
-    ]
+    assert late.edit_history == [{"text": original_text, "replaced_at": row.timestamp.isoformat()}]
     assert late.timestamp < row.timestamp and not late.created_by_edit
     assert MessageStats.objects.get(client=row.client).received == 1
 

@@ -58,7 +58,9 @@ def _makefile_django_command(port: int) -> list[str]:
 
 def _request(port: int, method: str, path: str, body: bytes = b"", headers=None) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+    conn.request(
+        method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     status = conn.getresponse().status
     conn.close()
     return status
@@ -81,7 +83,9 @@ def _attack(port: int, slash: str, live_token: str, secrets_used: list[str]) -> 
         ),
         _request(port, "POST", f"/webhook{slash}?token={live_token}", b"{bad", {"apikey": api}),
         _request(
-            port, "GET", f"/webhook{slash}?hub.mode=subscribe&hub.verify_token={verify}&hub.challenge=1"
+            port,
+            "GET",
+            f"/webhook{slash}?hub.mode=subscribe&hub.verify_token={verify}&hub.challenge=1",
         ),
     ]
 

@@ -4,7 +4,8 @@ applier leaves (statistics included, equal to ``webhook_rebuild_stats``).
 PostgreSQL only (SQLite has one writer: nothing runs concurrently there); CI runs this file in
 its PostgreSQL pass. The stored events are applied twice: once by one applier in id order
 followed by a statistics rebuild, once as a shuffled set of ``apply_events`` task bodies of
-random sizes (some published twice, as the sweeper does) from several threads, each with its
+random sizes (some published twice, as the sweeper does; some topped up with other waiting
+events, as ``apply_events`` does) from several threads, each with its
 own database connection. Every table is compared.
 """
 
@@ -93,9 +94,9 @@ def _apply_concurrently(ids: list[int], seed: int) -> list[BaseException]:
         start += size
     chunks += rng.sample(chunks, len(chunks) // 10)  # re-published: applied once all the same
     rng.shuffle(chunks)
-    work: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
-    for chunk in chunks:
-        work.put(chunk)
+    work: queue.SimpleQueue[tuple[list[int], bool]] = queue.SimpleQueue()
+    for chunk in chunks:  # a third top their chunk up with other waiting events, as tasks do
+        work.put((chunk, rng.random() < 0.33))
     errors: list[BaseException] = []
     barrier = threading.Barrier(THREADS)
 
@@ -104,10 +105,10 @@ def _apply_concurrently(ids: list[int], seed: int) -> list[BaseException]:
         try:
             while True:
                 try:
-                    chunk = work.get_nowait()
+                    chunk, fill = work.get_nowait()
                 except queue.Empty:
                     return
-                tasks.apply_ids(chunk)
+                tasks.apply_ids(chunk, fill=fill)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
         finally:

@@ -32,7 +32,10 @@ def _change(number: str, value: dict) -> dict:
         "field": "messages",
         "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "55114000" + number[-4:], "phone_number_id": number},
+            "metadata": {
+                "display_phone_number": "55114000" + number[-4:],
+                "phone_number_id": number,
+            },
             **value,
         },
     }
@@ -281,7 +284,10 @@ def test_a_wrong_explicit_token_is_401_even_with_the_right_one_in_the_path(
     post, sample_client, wrong_place
 ):
     wrong = secrets.token_hex(16)
-    kwargs = {"header": {"headers": {"x-webhook-token": wrong}}, "query": {"query": f"token={wrong}"}}
+    kwargs = {
+        "header": {"headers": {"x-webhook-token": wrong}},
+        "query": {"query": f"token={wrong}"},
+    }
     reply = post(
         fixture_bytes("baileys_sample", "readme_sample"),
         path=f"/webhook/k/{sample_client.webhook_token}/",
