@@ -34,6 +34,11 @@ DELIVERIES = int(os.environ.get("WEBHOOK_PROOF_DELIVERIES", "3000"))
 SECONDS = float(os.environ.get("WEBHOOK_PROOF_SECONDS", "30"))
 APPLIED_WITHIN = 30.0
 SENDERS = 12
+# Worker w0 holds a client's advisory lock: it is inside an apply transaction (mid-batch).
+APPLYING = (
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+    "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'w0'"
+)
 
 
 @pytest.fixture(params=sorted(queue_live.BROKERS))
@@ -76,7 +81,14 @@ class Stack:
             redis.Redis(port=port, db=7).flushdb()  # our own database number only
         else:
             queue_live.purge(direct)
-        self.workers = [queue_live.worker(workdir, self.env, f"w{i}") for i in range(workers)]
+        self.workers = [  # each named in pg_stat_activity, to be killed while it applies
+            queue_live.worker(
+                workdir,
+                dict(self.env, DATABASE_URL=f"{self.database_url}?application_name=w{i}"),
+                f"w{i}",
+            )
+            for i in range(workers)
+        ]
         self.beat = queue_live.beat(workdir, self.env)
         self.acked: dict[int, int] = {}  # event id -> index of the delivery
         self.unanswered: list[int] = []
@@ -132,9 +144,11 @@ def _burst(stack: Stack, deliveries: list[dict]) -> None:
 def _faults(stack: Stack) -> None:
     """(a) a worker SIGKILLed mid-batch, (b) the broker away 10 s, (c) a receiver SIGKILLed."""
     time.sleep(SECONDS * 0.15)
+    applying = queue_live.wait_until(lambda: stack.scalar(APPLYING) > 0, timeout=SECONDS * 0.3)
     backlog = stack.scalar("SELECT count(*) FROM webhook_webhookevent WHERE status = 'received'")
     stack.workers[0].kill(signal.SIGKILL)
-    stack.faults.append(f"worker w0 SIGKILL at {SECONDS * 0.15:.0f} s ({backlog} waiting)")
+    where = "inside an apply transaction" if applying is not None else "NOT seen applying"
+    stack.faults.append(f"worker w0 SIGKILL {where} ({backlog} events waiting)")
     time.sleep(2)
     stack.workers[0].start()
     time.sleep(SECONDS * 0.1)
