@@ -2,8 +2,9 @@
 
 Configured from Django's settings under the ``CELERY_`` namespace (``CELERY_BROKER_URL`` ...);
 tasks are found in each app's ``tasks`` module and in ``webhook.queue.tasks``. Run the
-workers with ``celery -A django_project worker -Q apply,media`` and the schedule (the sweeper)
-with ``celery -A django_project beat``.
+workers with ``celery -A django_project worker -Q apply`` (events), media fetchers on their own
+with ``celery -A django_project worker -Q media -c 4``, and the schedule (the sweeper) with
+``celery -A django_project beat``.
 """
 
 from __future__ import annotations

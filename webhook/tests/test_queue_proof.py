@@ -47,6 +47,8 @@ def broker(request) -> str:
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgresql://... (.ci/run does)")
     url, port = queue_live.BROKERS[request.param]
     if not queue_live.broker_reachable(port):
+        if os.environ.get("WEBHOOK_REQUIRE_BROKERS") == "1":  # .ci/run: a failure, not a skip
+            pytest.fail(f"{request.param} is not reachable on 127.0.0.1:{port}")
         pytest.skip(f"{request.param} is not reachable on 127.0.0.1:{port}")
     return request.param
 
@@ -56,6 +58,8 @@ class Stack:
 
     def __init__(self, workdir, broker: str, *, receivers: int = 2, workers: int = 2) -> None:
         url, port = queue_live.BROKERS[broker]
+        if broker == "rabbitmq":
+            url = url.replace("{vhost}", queue_live.rabbitmq_vhost())
         self.database_url, self.drop = postgres_database(f"webhook_queue_proof_{broker}")
         self.proxy = TcpProxy("127.0.0.1", port)
         env = {
