@@ -16,16 +16,20 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from webhook import ingest
-from webhook.models import Message, WebhookEvent
+from webhook.models import MediaFile, Message, WebhookEvent
 from webhook.queue import checks, tasks
 from webhook.sample import sample_payload
 from webhook.tests.live import ROOT
+from webhook.tests.test_media_fetch import assert_stored, cdn_payload
+from webhook.tests.test_media_fetch import env as media_env  # noqa: F401 - a fixture
 from webhook.writer import writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _received(client, *, age: float = 0.0, message_id: str | None = None) -> WebhookEvent:
+def _received(
+    client, *, age: float = 0.0, message_id: str | None = None, payload: dict | None = None
+) -> WebhookEvent:
     return WebhookEvent.objects.create(
         client=client,
         client_key=client.instance_id,
@@ -33,7 +37,7 @@ def _received(client, *, age: float = 0.0, message_id: str | None = None) -> Web
         received_at=timezone.now() - timedelta(seconds=age),
         path="/webhook",
         headers={"content-type": "application/json"},
-        body=json.dumps(sample_payload(message_id=message_id)),
+        body=json.dumps(payload or sample_payload(message_id=message_id)),
     )
 
 
@@ -129,6 +133,20 @@ def test_media_fetching_has_its_own_queue():
     assert route["queue"].name == "media"
     route = tasks.apply_events.app.amqp.router.route({}, tasks.apply_events.name)
     assert route["queue"].name == "apply"
+
+
+def test_a_media_message_is_applied_at_once_and_its_file_fetched_by_the_media_task(
+    media_env,  # noqa: F811 - the media tests' fixture
+):
+    payload = cdn_payload(media_env, "baileys_sample", "image", where="url")
+    event = _received(media_env.clients["baileys_sample"], payload=payload)
+    with mock.patch.object(tasks.fetch_media, "apply_async") as publish:
+        assert tasks.apply_events.apply(args=([event.pk],)).get() == 1
+    media = MediaFile.objects.get()
+    assert media.state == MediaFile.State.PENDING and media_env.server.seen == []
+    publish.assert_called_once_with((media.pk,), expires=60)  # to the media queue
+    assert tasks.fetch_media.apply(args=(media.pk,)).get() == MediaFile.State.STORED
+    assert_stored(media_env)
 
 
 def test_the_writer_hands_each_committed_batch_to_the_publisher(sample_client, settings):
