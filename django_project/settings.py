@@ -212,6 +212,36 @@ WEBHOOK_APPLY_MODE = os.environ.get("WEBHOOK_APPLY_MODE", "inline")
 WEBHOOK_APPLY_CHUNK = env_int("WEBHOOK_APPLY_CHUNK", 0)
 WEBHOOK_APPLY_IDLE = float(os.environ.get("WEBHOOK_APPLY_IDLE", "0.05"))
 WEBHOOK_SPOOL_DIR = os.environ.get("WEBHOOK_SPOOL_DIR", str(BASE_DIR / "spool"))
+# Where applying happens after the ack: "embedded" (the applier process beside the receiver)
+# or "celery" (Celery workers over a broker; needs PostgreSQL: webhook.queue).
+WEBHOOK_PROCESSING = os.environ.get("WEBHOOK_PROCESSING", "embedded")
+# Queue mode: a "received" event older than the lease is re-published by the sweeper (every
+# WEBHOOK_QUEUE_SWEEP_SECONDS); database errors are retried this many times, then "failed".
+WEBHOOK_QUEUE_LEASE_SECONDS = float(os.environ.get("WEBHOOK_QUEUE_LEASE_SECONDS", "30"))
+WEBHOOK_QUEUE_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_QUEUE_SWEEP_SECONDS", "5"))
+WEBHOOK_QUEUE_MAX_ATTEMPTS = env_int("WEBHOOK_QUEUE_MAX_ATTEMPTS", 6)
+# The receiver's publisher: seconds one publish may take, and batches it may hold in memory.
+WEBHOOK_QUEUE_PUBLISH_TIMEOUT = float(os.environ.get("WEBHOOK_QUEUE_PUBLISH_TIMEOUT", "1"))
+WEBHOOK_QUEUE_PUBLISH_BUFFER = env_int("WEBHOOK_QUEUE_PUBLISH_BUFFER", 2000)
+# Celery (django_project/celery.py reads every CELERY_* setting): RabbitMQ by default,
+# "redis://127.0.0.1:6379/0" also works.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+CELERY_TASK_ACKS_LATE = True  # a task is acknowledged once done: a dead worker's is re-queued
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True  # results live in the event table, not in a backend
+CELERY_TASK_DEFAULT_QUEUE = "apply"
+CELERY_TASK_ROUTES = {"webhook.queue.tasks.fetch_media": {"queue": "media"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 120}  # Redis: redelivery of the dead's
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "webhook-sweep": {
+        "task": "webhook.queue.tasks.sweep",
+        "schedule": WEBHOOK_QUEUE_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOK_QUEUE_SWEEP_SECONDS * 2},
+    },
+}
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
 WEBHOOK_HOST = os.environ.get("WEBHOOK_HOST", "0.0.0.0")  # noqa: S104 (a server for the LAN)
 WEBHOOK_WORKERS = env_int("WEBHOOK_WORKERS", 0)  # 0: one per core, up to 4

@@ -81,9 +81,7 @@ class Authorization:
     how: str = ""  # token, jwt, hmac, meta-signature, or "" (accepted unauthenticated)
 
 
-def presented(
-    headers: Mapping[str, str], query: Mapping[str, str], path_token: str
-) -> Presented:
+def presented(headers: Mapping[str, str], query: Mapping[str, str], path_token: str) -> Presented:
     explicit = (headers.get("x-webhook-token", ""), query.get("token", ""), path_token)
     implicit = [headers.get(name, "") for name in GATEWAY_TOKEN_HEADERS]
     auth = headers.get("authorization", "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
@@ -157,3 +157,12 @@ def check_media_settings(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register()
+def check_processing_mode(app_configs=None, **kwargs):
+    """The queue mode refuses a database it cannot run on (``webhook.queue.checks``)."""
+    from webhook.queue.checks import queue_mode_problem
+
+    problem = queue_mode_problem()
+    return [Error(problem, id="webhook.E010")] if problem else []

@@ -76,6 +76,26 @@ class WebhookSettings:
         return self._get("APPLY_MODE", "inline")
 
     @property
+    def PROCESSING(self) -> str:
+        return str(self._get("PROCESSING", "embedded")).strip().lower() or "embedded"
+
+    @property
+    def QUEUE_LEASE_SECONDS(self) -> float:
+        return float(self._get("QUEUE_LEASE_SECONDS", 30))
+
+    @property
+    def QUEUE_MAX_ATTEMPTS(self) -> int:
+        return max(1, int(self._get("QUEUE_MAX_ATTEMPTS", 6)))
+
+    @property
+    def QUEUE_PUBLISH_TIMEOUT(self) -> float:
+        return float(self._get("QUEUE_PUBLISH_TIMEOUT", 1))
+
+    @property
+    def QUEUE_PUBLISH_BUFFER(self) -> int:
+        return max(1, int(self._get("QUEUE_PUBLISH_BUFFER", 2000)))
+
+    @property
     def APPLY_CHUNK(self) -> int:
         """Events per applier transaction; 0: the applier's default (webhook.applier)."""
         return int(self._get("APPLY_CHUNK", 0))

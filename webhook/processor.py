@@ -41,6 +41,7 @@ from webhook.events import (
 )
 from webhook.exceptions import WebhookError
 from webhook.models import Client, RealTimeStats, WebhookEvent
+from webhook.queue.locks import lock_clients
 from webhook.services import bulk, drift, instance, updates
 from webhook.services.bulk import MessageWork
 from webhook.services.stats import StatsAccumulator, realtime_row
@@ -128,6 +129,7 @@ class WhatsAppWebhookProcessor:
                     break
             ready = [o for o in outcomes if o.status == PENDING]
             if ready:
+                lock_clients(self._clients_touched(ready))  # webhook.queue.locks
                 self._apply_isolated(ready)
             elapsed = (time.perf_counter() - started) * 1000 / len(outcomes)
             for o in outcomes:
@@ -217,6 +219,17 @@ class WhatsAppWebhookProcessor:
         accumulator.flush()
         for outcome in outcomes:
             outcome.settle()
+
+    @staticmethod
+    def _clients_touched(ready: list[_Outcome]) -> set[int]:
+        """Every client a batch may write to: its deliveries' and their events' instances'."""
+        touched = {o.client.pk for o in ready if o.client is not None}
+        for o in ready:
+            for item in o.parsed.events if o.parsed else ():
+                info = client_directory.get(item.client_key) if item.client_key else None
+                if info is not None:
+                    touched.add(info.id)
+        return touched
 
     def _client_of(self, event: WebhookEvent, parsed: ParseResult) -> Client | str | None:
         """The event's client; None when there is none; the reason (str) when there is one

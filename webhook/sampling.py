@@ -53,9 +53,7 @@ def cross_site_refusal(
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return Refusal(400, "invalid_host", f"host '{host[:100]}' is not in DJANGO_ALLOWED_HOSTS")
     ours = f"{scheme}://{host}".lower()
-    sender = origin or (
-        "{0.scheme}://{0.netloc}".format(urlsplit(referer)) if referer else ""
-    )
+    sender = origin or ("{0.scheme}://{0.netloc}".format(urlsplit(referer)) if referer else "")
     if sender and sender.lower() != ours:
         return Refusal(403, "cross_origin", f"requests from {sender[:100]} are not accepted")
     if not sender and fetch_site not in ("", "same-origin", "none"):

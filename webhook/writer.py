@@ -6,7 +6,9 @@ one transaction, one fsync for many requests); only then does the request answer
 writer per process: one connection instead of one per request thread, and no request threads
 fighting over SQLite's lock. With PostgreSQL the rows go straight into WebhookEvent; with
 SQLite into the inbox (``webhook.inbox``), which the applier moves in. Applying the stored
-events is the applier's job (``webhook.applier``), in its own process.
+events is the applier's job (``webhook.applier``), in its own process; in the queue mode
+(``WEBHOOK_PROCESSING=celery``) each committed batch is handed to ``webhook.queue.publisher``
+once its acks are released, for the Celery workers.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from django.db import (
 )
 
 from webhook import inbox
+from webhook.conf import webhook_settings
 from webhook.dblock import write_lock
 from webhook.models import WebhookEvent
+from webhook.queue import publisher
 from webhook.services.rows import insert_returning_keys
 
 logger = logging.getLogger(__name__)
@@ -164,6 +168,16 @@ class GroupCommitWriter:
                 loop.call_soon_threadsafe(_settle_all, settled)
             except RuntimeError:  # that loop is closed: nobody is waiting any more
                 pass
+        if webhook_settings.PROCESSING == "celery":  # queue mode: after the acks, never before
+            publisher.publish(
+                [
+                    p.event.pk
+                    for p in batch
+                    if p.event is not None
+                    and p.event.pk is not None
+                    and p.event.status == WebhookEvent.Status.RECEIVED
+                ]
+            )
 
 
 def _settle_all(batch: list[_Pending]) -> None:

@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     # applies it right after. WEBHOOK_APPLY_MODE=inline applies inside the request instead.
     os.environ.setdefault("WEBHOOK_APPLY_MODE", "background")
     setup_django()
+    from webhook.queue.checks import queue_mode_problem
+
+    if problem := queue_mode_problem():  # the queue mode on SQLite: one clear line, no start
+        raise SystemExit(problem)
     from django.conf import settings
     from django.db import connections
     from django.utils import translation

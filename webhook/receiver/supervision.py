@@ -26,6 +26,8 @@ class ApplierSupervisor:
     def start(self) -> ApplierSupervisor:
         from webhook.conf import webhook_settings
 
+        if webhook_settings.PROCESSING == "celery":
+            return self  # the queue mode: Celery workers apply and fetch media (webhook.queue)
         if webhook_settings.APPLY_MODE != "background":
             if not webhook_settings.MEDIA_FETCH:
                 return self

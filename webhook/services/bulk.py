@@ -198,7 +198,11 @@ def _pending_for(client_id: int, new_messages: list[Message]) -> None:
 def _chats_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Chat]:
     wanted: dict[str, MessageEvent] = {}
     for work in works:
-        wanted[work.event.chat_id[:255]] = work.event  # the latest name wins
+        # The latest name wins; an event without one (our own message) keeps the name seen
+        # before it, exactly as when the same events are applied one at a time.
+        previous = wanted.get(work.event.chat_id[:255])
+        if previous is None or work.event.chat_name or not previous.chat_name:
+            wanted[work.event.chat_id[:255]] = work.event
     chats = {
         c.chat_id: c for c in Chat.objects.filter(client_id=client_id, chat_id__in=list(wanted))
     }
@@ -223,7 +227,9 @@ def _senders_resolve(client_id: int, works: list[MessageWork]) -> dict[str, Send
     wanted: dict[str, MessageEvent] = {}
     for work in works:
         if work.event.sender_id:
-            wanted[work.event.sender_id[:255]] = work.event
+            previous = wanted.get(work.event.sender_id[:255])
+            if previous is None or work.event.sender_name or not previous.sender_name:
+                wanted[work.event.sender_id[:255]] = work.event
     if not wanted:
         return {}
     ids = set(wanted) | {e.sender_alt_id[:255] for e in wanted.values() if e.sender_alt_id}
