@@ -173,6 +173,11 @@ class Pollers:
             thread.join(timeout=30)
 
 
+def acks_per_second(port: int, token: str, seconds: int, prefix: str) -> float:
+    stats = wrk(port, token, 16, seconds, prefix)
+    return stats["2xx"] / (stats["duration_us"] / 1e6)
+
+
 def throughput(db, token, port, django_port, seeded, urls, args) -> dict[str, float]:
     proc, _startup = start("ours", db, token, port, 0, 32)
     alone, watched, polls, errors = [], [], 0, 0
@@ -182,11 +187,11 @@ def throughput(db, token, port, django_port, seeded, urls, args) -> dict[str, fl
                 prefix = f"c{rep}{int(with_dashboards)}-"
                 if with_dashboards:
                     with Pollers(django_port, seeded["session"], urls, args.pollers) as pollers:
-                        watched.append(wrk(port, token, 16, args.seconds, prefix)["rps"])
+                        watched.append(acks_per_second(port, token, args.seconds, prefix))
                     polls += pollers.requests
                     errors += pollers.errors
                 else:
-                    alone.append(wrk(port, token, 16, args.seconds, prefix)["rps"])
+                    alone.append(acks_per_second(port, token, args.seconds, prefix))
     finally:
         stop(proc)
     return {
