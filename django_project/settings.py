@@ -241,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WEBHOOK_QUEUE_SWEEP_SECONDS,
         "options": {"expires": WEBHOOK_QUEUE_SWEEP_SECONDS * 2},
     },
+    # Retention (manage.py webhook_prune): raw bodies of settled events older than
+    # WEBHOOK_RETENTION_RAW_DAYS, hourly, in short batches.
+    "webhook-prune": {"task": "webhook.tasks.prune_raw_bodies", "schedule": 3600.0},
 }
 WEBHOOK_PORT = env_int("WEBHOOK_PORT", 5000)
 WEBHOOK_HOST = os.environ.get("WEBHOOK_HOST", "0.0.0.0")  # noqa: S104 (a server for the LAN)

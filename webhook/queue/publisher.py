@@ -20,6 +20,7 @@ import threading
 import time
 from typing import Any
 
+from webhook import metrics
 from webhook.conf import webhook_settings
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Publisher:
         with self._lock:
             self._counts[f"{what}_batches"] += 1
             self._counts[f"{what}_events"] += events
+        metrics.queue_published(what, events)  # summed over every process by /metrics
 
     def _ensure_thread(self) -> None:
         if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():

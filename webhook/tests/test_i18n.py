@@ -315,20 +315,20 @@ def test_the_receivers_banner_and_its_warnings_are_pt_br(monkeypatch, settings, 
     """The banner as ``main()`` prints it (servers stubbed out), even if the thread was left in
     English by an earlier request: the terminal reads the site's language."""
     import servidor_webhook_local
+    from webhook import metrics
     from webhook.receiver import serving, supervision
 
     settings.WEBHOOK_API_TOKEN = ""
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")
     monkeypatch.setattr(supervision.ApplierSupervisor, "start", lambda self: self)
     monkeypatch.setattr(serving, "serve", lambda app, args: None)
+    # main() would switch this test process's metrics to files (a real server's start-up)
+    monkeypatch.setattr(metrics, "prepare_run_dir", lambda name: None)
     translation.activate("en")
-    environment = dict(os.environ)  # main() hands its metrics folder to children through it
     try:
         servidor_webhook_local.main(["--no-tunnel", "--port", "5097"])
     finally:
         translation.activate(settings.LANGUAGE_CODE)
-        os.environ.clear()
-        os.environ.update(environment)
     out = capsys.readouterr().out
     assert "MultiChat Webhook — receptor Flask" in out
     assert "  Webhook local:   http://localhost:5097/webhook" in out
