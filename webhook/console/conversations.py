@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -26,6 +26,7 @@ from webhook.console import conversation_items as items
 from webhook.console import conversation_queries as queries
 from webhook.console.auth import console_view
 from webhook.console.conversation_queries import BadParameter, ChatFilters, Cursor
+from webhook.console.problems import problem
 from webhook.models import Chat, Message
 
 _DAY = re.compile(r"^\d{8}$")
@@ -44,11 +45,7 @@ def message_url(message: Message) -> str:
 
 def bad_request(request: HttpRequest, reason: str) -> HttpResponse:
     """400 with the reason: JSON for ``?format=json``, else the console's page."""
-    if request.GET.get("format") == "json":
-        return JsonResponse({"ok": False, "error": "bad_request", "detail": reason}, status=400)
-    return render(
-        request, "console/chat_bad_request.html", {"section": "chats", "reason": reason}, status=400
-    )
+    return problem(request, reason, section="chats")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from webhook.console.dashboard_data import (
     waiting_chats,
     window,
 )
+from webhook.console.problems import problem
 from webhook.models import MessageStats
 
 TYPE_LABELS = {
@@ -120,18 +121,7 @@ def live_context(request: HttpRequest, filters: Filters, now: datetime) -> dict:
 
 
 def _bad_filter(request: HttpRequest, reason: str) -> HttpResponse:
-    if request.GET.get("format") == "json":
-        return JsonResponse(
-            {"ok": False, "error": "invalid_filter", "detail": reason},
-            status=400,
-            json_dumps_params={"ensure_ascii": False},
-        )
-    return render(
-        request,
-        "console/dashboard_error.html",
-        {"section": "dashboard", "reason": reason},
-        status=400,
-    )
+    return problem(request, reason, section="dashboard")
 
 
 def _render(request: HttpRequest, template: str) -> HttpResponse:

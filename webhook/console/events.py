@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from webhook.console import event_query as q
 from webhook.console.auth import console_view
 from webhook.console.event_masking import display_body, display_headers, known_secrets, mask_text
+from webhook.console.problems import problem
 from webhook.models import WebhookEvent
 from webhook.services.replay import events_reprocess
 
@@ -30,16 +31,7 @@ NOT_REPLAYED = (WebhookEvent.Status.UNASSIGNED, WebhookEvent.Status.REJECTED)
 
 
 def _problem(request: HttpRequest, reason: str, status: int) -> HttpResponse:
-    """A refusal with its reason: JSON for ``?format=json``, else a console page."""
-    if request.GET.get("format") == "json":
-        return JsonResponse({"ok": False, "error": reason}, status=status)
-    titles = {
-        400: _("Invalid filter"),
-        403: _("Not allowed"),
-        409: _("Not reprocessed here"),
-    }
-    context = {"section": "events", "title": titles.get(status, ""), "reason": reason}
-    return render(request, "console/event_error.html", context, status=status)
+    return problem(request, reason, section="events", status=status)
 
 
 def _decorate(events: list[WebhookEvent]) -> list[WebhookEvent]:

@@ -295,7 +295,11 @@ def test_english_is_one_click_away(admin_client, shop):
 def test_bad_filter_answers_json_when_asked(admin_client):
     response = admin_client.get(LIST, {"status": "nope", "format": "json"})
     assert response.status_code == 400
-    assert response.json() == {"ok": False, "error": "A situação “nope” não existe."}
+    assert response.json() == {
+        "ok": False,
+        "error": "invalid_filter",
+        "detail": "A situação “nope” não existe.",
+    }
 
 
 def test_the_live_cursor_reveals_nothing_of_other_clients(staff_client, shop, other):
