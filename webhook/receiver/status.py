@@ -97,9 +97,9 @@ def status_response(extra: dict[str, Any]) -> Response:
         return Response(body, mimetype="application/json", headers=private)
     chosen = request.cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    context = status_page.page_context(
-        summary, server="receiver", tunnel_url=summary.get("tunnel_url")
-    )
+    shared = summary["receiver"]  # every worker of the receiver announces the same tunnel
+    tunnel_url = summary.get("tunnel_url") or (shared["tunnel_url"] if shared["online"] else None)
+    context = status_page.page_context(summary, server="receiver", tunnel_url=tunnel_url)
     context.update(
         console_url=console_url(request.host, request.scheme),
         request={"path": request.path, "get_full_path": request.full_path.rstrip("?")},
