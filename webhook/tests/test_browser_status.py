@@ -11,7 +11,6 @@ import urllib.request
 import pytest
 
 from webhook.sample import sample_payload
-from webhook.tests.browser_support import browser, laptop, phone, stack  # noqa: F401
 
 pytestmark = pytest.mark.browser
 TUNNEL = "https://exemplo-tunel.ngrok-free.app"
@@ -24,7 +23,7 @@ def _summary(receiver: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def seeded(stack):  # noqa: F811
+def seeded(stack):
     receiver = f"http://127.0.0.1:{stack.receiver.port}"
     deadline = time.monotonic() + 15
     while not _summary(receiver)["receiver"]["online"] and time.monotonic() < deadline:
@@ -110,7 +109,7 @@ def test_logged_in_status_page(device, server, seeded, request):
     assert page.overflow() <= 0
 
 
-def test_a_member_sees_only_their_client_on_both_pages(laptop, seeded):  # noqa: F811
+def test_a_member_sees_only_their_client_on_both_pages(laptop, seeded):
     laptop.login("atendente")
     for server in ("django", "receiver"):
         html = _open(laptop, seeded, server)
