@@ -77,7 +77,7 @@ class Flusher:
 
         with self.lock:
             pending, self.pending = self.pending, Counter()
-            info = dict(self.info) if not self.announced else {}
+            info = dict(self.info) if not self.announced else None
         try:
             _write(self, pending, info, timezone.now())
         except Exception:  # noqa: BLE001 - an outage or a locked SQLite file: retried later
@@ -88,14 +88,18 @@ class Flusher:
             self.failing = True
             return False
         with self.lock:
-            if info:
+            if info is not None:
                 self.announced = self.info == info
         self.failing = False
         self._last_write = time.monotonic()
         return True
 
 
-def _write(flusher: Flusher, pending: Counter[str], info: dict[str, str], now: datetime) -> None:
+def _write(
+    flusher: Flusher, pending: Counter[str], info: dict[str, str] | None, now: datetime
+) -> None:
+    """One transaction: the deltas, the server's information (``info``, None once written)
+    and this process's heartbeat."""
     from django.db import transaction
 
     from webhook.dblock import write_lock
@@ -106,7 +110,7 @@ def _write(flusher: Flusher, pending: Counter[str], info: dict[str, str], now: d
         for key, delta in sorted(pending.items()):
             if delta:
                 _add(server, key, delta, now)
-        if info:
+        if info is not None:
             _announce(flusher, info, now)
         _put(server, f"process:{flusher.process}", now, count=None)
         ServerCounter.objects.filter(

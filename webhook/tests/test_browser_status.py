@@ -114,3 +114,23 @@ def test_a_member_sees_only_their_client_on_both_pages(laptop, seeded):
     for server in ("django", "receiver"):
         html = _open(laptop, seeded, server)
         assert "Outro" in html and "test_instance" not in html and ">Live<" not in html
+
+
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_the_test_page_is_a_console_page(device, request):
+    page = request.getfixturevalue(device)
+    page.login("admin")
+    answer = page.goto("/webhook/test/")
+    assert answer.status == 200
+    assert page.page.get_by_role("heading", name="Teste do webhook").count() == 1
+    assert (
+        page.page.get_by_label("Cliente").count() == 1
+        and page.page.get_by_label("Texto").count() == 1
+    )
+    page.page.get_by_role("button", name="Enviar teste").click()
+    page.page.wait_for_load_state("networkidle")
+    page.screenshot(f"status-test-page-{device}")
+    assert (
+        page.page.get_by_role("heading", name="Mensagem gravada").count() == 1
+    )  # HTTP 202: queued
+    assert page.overflow() <= 0

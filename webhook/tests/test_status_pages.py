@@ -182,6 +182,7 @@ def test_counters_are_summed_over_processes():
     totals = _totals()
     assert totals["requests_total"] == 8 and totals["by_status"] == {"202": 7, "401": 1}
     assert totals["processes"] == 2 and totals["online"]
+    assert totals["started_at"] and totals["tunnel_url"] is None  # announced without info
     second.add("status:202")
     assert second.flush() and _totals()["by_status"]["202"] == 8
     assert ServerCounter.objects.filter(key="status:202").count() == 1
