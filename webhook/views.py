@@ -10,6 +10,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -185,7 +186,7 @@ class WebhookStatusView(View):
             response = render(request, "webhook/status.html", context)
         else:
             response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
-        response["Vary"] = "Accept, Cookie, Authorization"
+        patch_vary_headers(response, ("Accept", "Cookie", "Authorization"))
         if detail:
             response["Cache-Control"] = "private, no-store"
         return response

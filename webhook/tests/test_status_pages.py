@@ -189,6 +189,14 @@ def test_counters_are_summed_over_processes():
 
 
 @pytest.mark.django_db
+def test_counting_a_request_never_touches_the_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for _ in range(100):
+            server_stats.record(server_stats.RECEIVER, 202)
+    assert server_stats.flusher(server_stats.RECEIVER).unflushed() == {"status:202": 100}
+
+
+@pytest.mark.django_db
 def test_a_database_error_during_a_flush_loses_nothing(monkeypatch):
     flusher = server_stats.Flusher(server_stats.RECEIVER, process="host:201")
     flusher.add("status:200", 2)
