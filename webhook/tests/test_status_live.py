@@ -4,12 +4,13 @@ worker answers ``/status``, it reports every delivery (``webhook.server_stats``)
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 
 from webhook import server_stats
 from webhook.sample import sample_payload
-from webhook.tests.live import LiveReceiver
+from webhook.tests.live import LiveReceiver, postgres_database, postgres_url
 
 DELIVERIES = 12
 
@@ -27,7 +28,10 @@ def _status(live: LiveReceiver) -> dict:
 
 
 def test_two_workers_report_every_delivery(tmp_path):
-    live = LiveReceiver(tmp_path, env={"WEBHOOK_WORKERS": "2"})
+    database_url, drop = None, None
+    if postgres_url():  # the suite on PostgreSQL: the receiver on a database of its own there
+        database_url, drop = postgres_database(f"multichat_status_{os.getpid()}")
+    live = LiveReceiver(tmp_path, database_url=database_url, env={"WEBHOOK_WORKERS": "2"})
     live.prepare()
     live.start()
     try:
@@ -72,3 +76,5 @@ def test_two_workers_report_every_delivery(tmp_path):
         assert "2 processos" in html  # both workers heartbeat
     finally:
         live.kill()
+        if drop is not None:
+            drop()
