@@ -15,10 +15,18 @@ class ServerCounter(models.Model):
     ``process:<host>:<pid>`` (each process's heartbeat, ``updated_at``). Each process adds its
     in-memory deltas every few seconds (``count = count + delta``), never once per request."""
 
-    server = models.CharField(_("server"), max_length=40)
-    key = models.CharField(_("key"), max_length=120)
+    server = models.CharField(
+        _("server"), max_length=40, help_text=_("receiver (Flask) or django: all its processes.")
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=120,
+        help_text=_("status:<code>, info:<name> or process:<host>:<pid> (a heartbeat)."),
+    )
     count = models.BigIntegerField(_("count"), default=0)
-    value = models.CharField(_("value"), max_length=500, blank=True)
+    value = models.CharField(
+        _("value"), max_length=500, blank=True, help_text=_("The information of an info: key.")
+    )
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
