@@ -234,7 +234,7 @@ def test_the_receivers_tunnel_url_and_start_reach_the_django_page(flask_client):
     page = HttpClient().get("/webhook/status/", HTTP_ACCEPT="text/html").content.decode()
     assert f'data-copy="{TUNNEL}/webhook"' in page
     assert "Pedidos do receptor Flask" in page
-    assert "há 3\u00a0minutos" in page  # local naturaltime ("3 minutos atrás" in Django's own)
+    assert "3 minutos atrás" in page.replace("\u00a0", " ")  # naturaltime, Django's pt-BR
     # A receiver gone quiet is shown offline, and its tunnel no longer offered.
     ServerCounter.objects.filter(key__startswith="process:").update(
         updated_at=timezone.now() - timedelta(minutes=5)
