@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from webhook import inbox, limits, spool
-from webhook.models import Client, Message, UnrecognisedItem, WebhookEvent
-from webhook.services.stats import realtime_refresh
+from webhook import inbox, limits, server_stats, spool
+from webhook.models import Chat, Client, ContactStats, Message, UnrecognisedItem, WebhookEvent
+from webhook.services.stats import ACTIVE_WINDOW
 
 
 class FilterError(ValueError):
@@ -176,51 +177,102 @@ def unrecognised_summary(*, detail: bool = False) -> dict[str, Any]:
     return summary
 
 
-def status_summary(*, detail: bool = False) -> dict[str, Any]:
+def status_summary(*, detail: bool = False, client_ids: set[int] | None = None) -> dict[str, Any]:
     """Aggregate health: counts and states, never bodies, names of people or secrets.
 
     Client names and instance ids are what an attacker needs to aim a forged delivery, so
     they are listed (``clients``) only with ``detail``, for a logged-in staff user or the
-    read API's token; anonymous visitors get counts of clients by connection state."""
+    read API's token, and then only the clients in ``client_ids`` (``None``: every client;
+    a staff user who is not a superuser sees their own, ``webhook.access``); anonymous
+    visitors get counts of clients by connection state. A fixed number of queries, whatever
+    the number of clients, and no writes (the page may be polled)."""
     by_status = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("pk")).order_by())
-    per_client = []
-    counts = dict(Message.objects.values_list("client_id").annotate(n=Count("pk")).order_by())
-    events = dict(WebhookEvent.objects.values_list("client_id").annotate(n=Count("pk")).order_by())
-    for client in Client.objects.order_by("name"):
-        rt = realtime_refresh(client=client)
-        per_client.append(
-            {
-                "client": client.instance_id,
-                "name": client.name,
-                "active": client.active,
-                "events": events.get(client.pk, 0),
-                "messages": counts.get(client.pk, 0),
-                "connection": rt.connection_state if rt else "unknown",
-                "last_event_at": rt.last_event_at.isoformat() if rt and rt.last_event_at else None,
-                "active_chats": rt.active_chats if rt else 0,
-                "waiting_chats": rt.waiting_chats if rt else 0,
-                "messages_per_minute": rt.messages_per_minute if rt else 0,
-                "avg_first_response_seconds": rt.avg_first_response_seconds if rt else None,
-                "avg_processing_ms": rt.avg_processing_ms if rt else None,
-                "has_qr_code": bool(rt and rt.last_qr_code),
-            }
-        )
+    states = list(Client.objects.values_list("active", "realtime__connection_state"))
+    last_event = WebhookEvent.objects.order_by("-received_at").values_list("received_at").first()
     summary = {
         "ok": True,
         "events_total": sum(by_status.values()),
         "events_by_status": by_status,
-        "messages_total": sum(counts.values()),
+        "last_event_at": _iso(last_event[0]) if last_event else None,
+        "messages_total": Message.objects.count(),
         "spooled": spool.pending_count(),
         "waiting_to_apply": by_status.get(WebhookEvent.Status.RECEIVED, 0) + inbox_waiting(),
-        "clients_total": len(per_client),
-        "clients_active": sum(1 for c in per_client if c["active"]),
-        "clients_by_connection": dict(Counter(c["connection"] for c in per_client)),
+        "clients_total": len(states),
+        "clients_active": sum(1 for active, _state in states if active),
+        "clients_by_connection": dict(Counter(state or "unknown" for _active, state in states)),
         # How often a protective limit refused a request, over every server process.
         "limits_tripped": limits.trip_counts(),
         "media": _media_summary(),
-        # Message types, event kinds and expected fields the parsers did not recognise.
-        "unrecognised": unrecognised_summary(detail=detail),
+        # Message types, event kinds and expected fields the parsers did not recognise; their
+        # names (and sample events, of any client) only for who sees every client.
+        "unrecognised": unrecognised_summary(detail=detail and client_ids is None),
+        # Requests answered by each server, over all its processes (webhook.server_stats).
+        **server_stats.totals(server_stats.RECEIVER, server_stats.DJANGO),
     }
     if detail:
-        summary["clients"] = per_client
+        summary["clients"] = client_rows(client_ids)
     return summary
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def client_rows(client_ids: set[int] | None) -> list[dict[str, Any]]:
+    """Per client (all, or those in ``client_ids``): counts and the live figures, read in a
+    fixed number of grouped queries (the same windows as ``services.stats.realtime_refresh``;
+    processing time: the average over the last hour's events)."""
+    now = timezone.now()
+    clients = Client.objects.select_related("realtime").order_by("name", "pk")
+    if client_ids is not None:
+        clients = clients.filter(pk__in=client_ids)
+
+    def per_client(queryset: QuerySet, **aggregates: Any) -> dict[int, dict[str, Any]]:
+        if client_ids is not None:
+            queryset = queryset.filter(client_id__in=client_ids)
+        rows = queryset.values("client_id").annotate(**aggregates).order_by()
+        return {row.pop("client_id"): row for row in rows}
+
+    events = per_client(WebhookEvent.objects, n=Count("pk"))
+    messages = per_client(Message.objects, n=Count("pk"))
+    recent = per_client(
+        Message.objects.filter(timestamp__gte=now - timedelta(minutes=5)), n=Count("pk")
+    )
+    active = per_client(
+        Chat.objects.filter(last_message_at__gte=now - ACTIVE_WINDOW), n=Count("pk")
+    )
+    contacts = per_client(
+        ContactStats.objects,
+        waiting=Count("pk", filter=Q(waiting_since__isnull=False)),
+        first=Avg("first_response_seconds"),
+    )
+    processing = per_client(
+        WebhookEvent.objects.filter(
+            received_at__gte=now - timedelta(hours=1), processing_ms__isnull=False
+        ),
+        ms=Avg("processing_ms"),
+    )
+    rows = []
+    for client in clients:
+        rt = getattr(client, "realtime", None)
+        contact = contacts.get(client.pk, {})
+        ms = processing.get(client.pk, {}).get("ms")
+        rows.append(
+            {
+                "client": client.instance_id,
+                "name": client.name,
+                "active": client.active,
+                "events": events.get(client.pk, {}).get("n", 0),
+                "messages": messages.get(client.pk, {}).get("n", 0),
+                "connection": rt.connection_state if rt else "unknown",
+                "connected_phone": rt.connected_phone if rt else "",
+                "last_event_at": _iso(rt.last_event_at) if rt else None,
+                "active_chats": active.get(client.pk, {}).get("n", 0),
+                "waiting_chats": contact.get("waiting") or 0,
+                "messages_per_minute": round(recent.get(client.pk, {}).get("n", 0) / 5.0, 2),
+                "avg_first_response_seconds": contact.get("first"),
+                "avg_processing_ms": round(ms, 2) if ms is not None else None,
+                "has_qr_code": bool(rt and rt.last_qr_code),
+            }
+        )
+    return rows

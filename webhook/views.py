@@ -10,14 +10,15 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from webhook import access, ingest, sampling, selectors
+from webhook import access, ingest, sampling, selectors, server_stats, status_page
 from webhook.conf import webhook_settings
 from webhook.front import read_bounded
-from webhook.models import Client, UnrecognisedItem, WebhookEvent
+from webhook.models import Client
 from webhook.sample import sample_payload
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ class WebhookView(View):
         return to_django(ingest.handshake(inbound_from_django(request, token)))
 
     def post(self, request: HttpRequest, token: str = "", event: str = "") -> HttpResponse:
-        return to_django(ingest.receive(inbound_from_django(request, token)))
+        response = to_django(ingest.receive(inbound_from_django(request, token)))
+        server_stats.record(server_stats.DJANGO, response.status_code)  # memory only
+        return response
 
 
 def api_authorized(request: HttpRequest) -> bool:
@@ -153,9 +156,19 @@ class WebhookEventsView(_ApiListView):
 
 
 def wants_html(request: HttpRequest) -> bool:
-    if request.GET.get("format") == "json":
-        return False
-    return "text/html" in request.headers.get("Accept", "")
+    return status_page.wants_html(request.headers.get("Accept", ""), request.GET.get("format"))
+
+
+def status_detail(request: HttpRequest) -> tuple[bool, set[int] | None]:
+    """Whether the status lists clients, and which (``None``: all): the read API's token and
+    superusers see every client, other staff only their own (``webhook.access``)."""
+    if not api_authorized(request):
+        return False, None
+    if sampling.bearer_matches(
+        request.headers.get("Authorization", ""), webhook_settings.API_TOKEN
+    ):
+        return True, None
+    return True, access.visible_client_ids(request.user)
 
 
 class WebhookStatusView(View):
@@ -164,31 +177,19 @@ class WebhookStatusView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        summary = selectors.status_summary(detail=api_authorized(request))
+        detail, client_ids = status_detail(request)
+        summary = selectors.status_summary(detail=detail, client_ids=client_ids)
+        summary["server"] = "django"
+        tunnel_url = summary["receiver"]["tunnel_url"] if summary["receiver"]["online"] else None
         if wants_html(request):
-            labels = dict(WebhookEvent.Status.choices)
-            by_status = [
-                (labels.get(k, k), n) for k, n in sorted(summary["events_by_status"].items())
-            ]
-            kinds = dict(UnrecognisedItem.Kind.choices)
-            drift = summary["unrecognised"]
-            unrecognised = [
-                (family, kinds.get(kind, kind), n)
-                for family, by_kind in drift["by_family"].items()
-                for kind, n in by_kind.items()
-            ]
-            items = [
-                {**item, "kind": kinds.get(item["kind"], item["kind"])}
-                for item in drift.get("items", [])
-            ]
-            context = {
-                "summary": summary,
-                "by_status": by_status,
-                "unrecognised": unrecognised,
-                "unrecognised_items": items if "items" in drift else None,
-            }
-            return render(request, "webhook/status.html", context)
-        return JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
+            context = status_page.page_context(summary, server="django", tunnel_url=tunnel_url)
+            response = render(request, "webhook/status.html", context)
+        else:
+            response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False})
+        patch_vary_headers(response, ("Accept", "Cookie", "Authorization"))
+        if detail:
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked below, for sessions only

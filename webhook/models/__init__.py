@@ -10,6 +10,7 @@ from webhook.models.clients import Client, new_token
 from webhook.models.conversation import Chat, Message, PendingUpdate, Sender
 from webhook.models.deliveries import UnrecognisedItem, WebhookEvent
 from webhook.models.media import MediaFile
+from webhook.models.servers import ServerCounter
 from webhook.models.stats import ContactStats, MessageStats, RealTimeStats
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "PendingUpdate",
     "RealTimeStats",
     "Sender",
+    "ServerCounter",
     "UnrecognisedItem",
     "WebhookEvent",
     "new_token",

@@ -31,7 +31,9 @@ WEBHOOK_ROUTES = (
 
 
 class ServerState:
-    """Per-process counters and the tunnel URL, shown by /status."""
+    """This process's counters and the tunnel URL, shown by /status. Every answer is also
+    counted for the whole receiver (``webhook.server_stats``: memory, then the database
+    every two seconds from a background thread)."""
 
     def __init__(self, tunnel_url: str = "", tunnel_reason: str = "") -> None:
         self.lock = threading.Lock()
@@ -41,8 +43,11 @@ class ServerState:
         self.tunnel_reason = tunnel_reason
 
     def count(self, status: int) -> None:
+        from webhook import server_stats
+
         with self.lock:
             self.responses[status] += 1
+        server_stats.record(server_stats.RECEIVER, status)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -52,13 +57,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     setup_django()
     from webhook.conf import webhook_settings
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # /static/ is the console's (webhook.receiver.status)
     app.config["MAX_CONTENT_LENGTH"] = webhook_settings.MAX_BODY_BYTES  # /test and the rest
     app.config.update(config or {})
     app.extensions["multichat"] = ServerState(
         app.config.get("TUNNEL_URL", ""), app.config.get("TUNNEL_REASON", "")
     )
     preload_clients()
+    if not app.testing:
+        from webhook import server_stats
+
+        server_stats.enable(server_stats.RECEIVER, tunnel_url=app.config.get("TUNNEL_URL", ""))
     app.teardown_request(_end_database_request)
     for rule in WEBHOOK_ROUTES:
         app.add_url_rule(rule, view_func=webhook, methods=["GET", "POST"], strict_slashes=False)
@@ -66,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
     app.add_url_rule("/readyz", view_func=readyz, methods=["GET"])
     app.add_url_rule("/metrics", view_func=metrics, methods=["GET"])
+    _status_page_routes(app)
     app.add_url_rule("/test", view_func=send_sample, methods=["POST"])  # never GET: a link could
     app.register_error_handler(404, http_error)
     app.register_error_handler(405, http_error)
@@ -160,28 +170,38 @@ def webhook(event: str = "", token: str = "") -> Response:
 
 
 def status() -> Response:
-    from flask import jsonify, request
-
-    from webhook import sampling, selectors
+    """Aggregate health, HTML for browsers and JSON for machines (``webhook.receiver.status``):
+    the request counters of the whole receiver, and this worker's own for debugging."""
     from webhook.conf import webhook_settings
+    from webhook.receiver.status import status_response
 
     state = _state()
-    # Per-client detail (names, instance ids) only for the read API's token.
-    authorization = request.headers.get("Authorization", "")
-    detail = sampling.bearer_matches(authorization, webhook_settings.API_TOKEN)
-    summary = selectors.status_summary(detail=detail)
-    summary.update(
-        server="flask",
-        tunnel_url=state.tunnel_url or None,
-        tunnel=state.tunnel_reason or ("aberto" if state.tunnel_url else "desligado"),
-        processing={"apply_mode": webhook_settings.APPLY_MODE},
-        this_process={
-            "requests_total": sum(state.responses.values()),
-            "responses_by_status": {str(k): v for k, v in sorted(state.responses.items())},
-            "uptime_seconds": round(time.time() - state.started_at, 1),
-        },
+    with state.lock:
+        responses = dict(state.responses)
+    return status_response(
+        {
+            "server": "flask",
+            "tunnel_url": state.tunnel_url or None,
+            "tunnel": state.tunnel_reason or ("aberto" if state.tunnel_url else "desligado"),
+            "processing": {"apply_mode": webhook_settings.APPLY_MODE},
+            "this_process": {
+                "scope": "only the worker process that answered this request (debugging)",
+                "requests_total": sum(responses.values()),
+                "responses_by_status": {str(k): v for k, v in sorted(responses.items())},
+                "uptime_seconds": round(time.time() - state.started_at, 1),
+            },
+        }
     )
-    return jsonify(summary)
+
+
+def _status_page_routes(app: Flask) -> None:
+    """What the status page's console header links to (``webhook.receiver.status``)."""
+    from webhook.receiver import status as page
+
+    app.add_url_rule("/static/<path:name>", view_func=page.static_file, methods=["GET"])
+    app.add_url_rule("/i18n/setlang/", view_func=page.set_language, methods=["POST"])
+    app.add_url_rule("/painel/", view_func=page.to_console, methods=["GET"])
+    app.add_url_rule("/painel/<path:path>", view_func=page.to_console, methods=["GET"])
 
 
 def healthz() -> Response:

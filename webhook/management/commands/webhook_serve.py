@@ -18,11 +18,13 @@ THREADS_VARIABLE = "_WEBHOOK_SERVE_THREADS"
 def _load(_target: str):
     from django.core.wsgi import get_wsgi_application
 
-    from webhook import metrics
+    from webhook import metrics, server_stats
     from webhook.front import front_for
 
     metrics.process_started("django")
-    return front_for(get_wsgi_application(), threads=int(os.environ[THREADS_VARIABLE]))
+    front = front_for(get_wsgi_application(), threads=int(os.environ[THREADS_VARIABLE]))
+    server_stats.enable(server_stats.DJANGO)  # its /webhook/ answers, over all its workers
+    return front
 
 
 class Command(TranslatedCommand):
