@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('webhook', '0006_client_members'),
+        ('webhook', '0007_server_counters'),
     ]
 
     operations = [
