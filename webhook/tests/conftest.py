@@ -25,6 +25,26 @@ def _fresh_client_directory():
 
 
 @pytest.fixture(autouse=True)
+def _metrics_kept_in_memory():
+    """A test that runs a server's main() in this process makes it choose a metrics folder
+    (webhook.metrics.prepare_run_dir: the environment, prometheus_client's storage): each test
+    starts and ends with this process's metrics in memory."""
+    import os
+
+    from webhook import metrics
+
+    before = os.environ.get(metrics.ENV_NAME)
+    yield
+    if before is None:
+        os.environ.pop(metrics.ENV_NAME, None)
+    else:
+        os.environ[metrics.ENV_NAME] = before
+    if metrics._run_dir is not None:
+        metrics._run_dir = None
+        metrics._use_files()  # storage chosen again from the restored environment
+
+
+@pytest.fixture(autouse=True)
 def _fresh_body_quota():
     """Each test starts with a full disk quota for unauthenticated bodies (webhook.quota)."""
     from webhook.quota import body_quota

@@ -315,15 +315,12 @@ def test_the_receivers_banner_and_its_warnings_are_pt_br(monkeypatch, settings, 
     """The banner as ``main()`` prints it (servers stubbed out), even if the thread was left in
     English by an earlier request: the terminal reads the site's language."""
     import servidor_webhook_local
-    from webhook import metrics
     from webhook.receiver import serving, supervision
 
     settings.WEBHOOK_API_TOKEN = ""
     monkeypatch.setenv("WEBHOOK_APPLY_MODE", "inline")
     monkeypatch.setattr(supervision.ApplierSupervisor, "start", lambda self: self)
     monkeypatch.setattr(serving, "serve", lambda app, args: None)
-    # main() would switch this test process's metrics to files (a real server's start-up)
-    monkeypatch.setattr(metrics, "prepare_run_dir", lambda name: None)
     translation.activate("en")
     try:
         servidor_webhook_local.main(["--no-tunnel", "--port", "5097"])
