@@ -44,7 +44,7 @@ from webhook.models import Client, RealTimeStats, WebhookEvent
 from webhook.queue.locks import lock_clients
 from webhook.services import bulk, drift, instance, updates
 from webhook.services.bulk import MessageWork
-from webhook.services.stats import StatsAccumulator, realtime_row
+from webhook.services.stats import StatsAccumulator, realtime_refresh_due, realtime_row
 from webhook.validators import WebhookValidator
 
 logger = logging.getLogger(__name__)
@@ -288,6 +288,9 @@ class WhatsAppWebhookProcessor:
             RealTimeStats.objects.filter(pk=row.pk).update(
                 last_event_at=Greatest(F("last_event_at"), moment) if row.last_event_at else moment
             )
+        # The figures over windows (active and waiting chats, messages per minute), after the
+        # commit and at most every few seconds per client (services.stats).
+        transaction.on_commit(partial(realtime_refresh_due, list(latest)))
 
     @staticmethod
     def _count_drift(outcomes: list[_Outcome]) -> None:

@@ -8,9 +8,11 @@ out of order, so the running figures always equal :func:`stats_rebuild`'s.
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
@@ -24,6 +26,8 @@ from webhook.models import (
     WebhookEvent,
 )
 from webhook.services.rows import update_rows
+
+logger = logging.getLogger(__name__)
 
 STEP_COUNTERS = {"delivered": "delivered", "read": "read", "failed": "failed"}
 ACTIVE_WINDOW = timedelta(minutes=15)
@@ -251,6 +255,27 @@ def realtime_refresh(*, client: Client, now: datetime | None = None) -> RealTime
     )
     row.refresh_from_db()
     return row
+
+
+REALTIME_EVERY_SECONDS = 10.0
+_realtime_done: dict[int, float] = {}  # client id -> monotonic time of its last refresh here
+
+
+def realtime_refresh_due(client_ids: list[int]) -> None:
+    """``realtime_refresh`` for the clients whose events were just applied, at most once every
+    REALTIME_EVERY_SECONDS per client and process: the live figures the admin and the status
+    page show stay fresh without a recount per batch. Best effort: a database error leaves
+    the figures as they were (the next batch tries again)."""
+    now = time.monotonic()
+    for client_id in client_ids:
+        if now - _realtime_done.get(client_id, float("-inf")) < REALTIME_EVERY_SECONDS:
+            continue
+        try:
+            realtime_refresh(client=Client(pk=client_id))
+        except DatabaseError:
+            logger.warning("live figures of client %s not refreshed", client_id, exc_info=True)
+            continue
+        _realtime_done[client_id] = now
 
 
 def _bucket_counts(rows) -> dict[datetime, dict[str, int]]:

@@ -83,3 +83,19 @@ def test_background_mode_acks_once_committed_and_the_applier_applies(sample_clie
     assert Message.objects.count() == 40
     # applying again finds nothing to do
     assert applier.run(once=True) == 0
+
+
+@pytest.mark.django_db
+def test_applying_events_keeps_the_live_figures_fresh(
+    sample_client, django_capture_on_commit_callbacks
+):
+    """The real-time figures (active and waiting chats, messages per minute) follow the applied
+    events (throttled per client), not only ``webhook_rebuild_stats``."""
+    from webhook.models import RealTimeStats
+
+    stats._realtime_done.clear()
+    body = json.dumps(sample_payload(message_id="live-figures-1")).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _receive(body, sample_client.webhook_token).status == 200
+    row = RealTimeStats.objects.get(client=sample_client)
+    assert row.active_chats == 1 and row.waiting_chats == 1
