@@ -42,13 +42,14 @@ def summary_lines(client: Any, admin_user: str) -> list[str]:
         f"  Flask  webhook     {flask}/webhook",
         f"  Flask  status      {flask}/status",
         f"  Django webhook     {django}/webhook/",
+        f"  Django {_('console'):<11} {django}/painel/   " + _("(user: %(user)s)") % user,
         f"  Django admin       {django}/admin/   " + _("(user: %(user)s)") % user,
         f"  Django status      {django}/webhook/status/",
         f"  Django {messages:<11} {django}/webhook/messages/   "
         + _("(Authorization: Bearer <WEBHOOK_API_TOKEN from .env>)"),
         "",
-        _('Admin: log in at %(url)s with the user "%(user)s" and the password you set.')
-        % {"url": f"{django}/admin/", **user},
+        _('Console and admin: log in at %(url)s with the user "%(user)s" and the password you set.')
+        % {"url": f"{django}/painel/", **user},
         "",
         _("What to paste into the gateway (W-API, Z-API, Evolution, WAHA...):"),
         f"  URL:        {flask}/webhook   " + _("(or ngrok's public URL + /webhook)"),
