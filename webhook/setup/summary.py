@@ -35,6 +35,7 @@ def summary_lines(client: Any, admin_user: str) -> list[str]:
     token = client.webhook_token
     user = {"user": admin_user}
     messages = _("messages")
+    console = _("console")
     header = _("Header")
     return [
         "",
@@ -42,7 +43,7 @@ def summary_lines(client: Any, admin_user: str) -> list[str]:
         f"  Flask  webhook     {flask}/webhook",
         f"  Flask  status      {flask}/status",
         f"  Django webhook     {django}/webhook/",
-        f"  Django {_('console'):<11} {django}/painel/   " + _("(user: %(user)s)") % user,
+        f"  Django {console:<11} {django}/painel/   " + _("(user: %(user)s)") % user,
         f"  Django admin       {django}/admin/   " + _("(user: %(user)s)") % user,
         f"  Django status      {django}/webhook/status/",
         f"  Django {messages:<11} {django}/webhook/messages/   "
