@@ -23,6 +23,7 @@ from webhook.console.dashboard_cards import client_cards
 from webhook.console.dashboard_data import (
     FilterError,
     Filters,
+    media_counts,
     read_filters,
     responses,
     traffic,
@@ -114,7 +115,7 @@ def live_context(request: HttpRequest, filters: Filters, now: datetime) -> dict:
         median=duration_label(answers.median),
         p90=duration_label(answers.p90),
         waiting=waiting_chats(ids, now),
-        cards=client_cards(request, filters.shown, flow, answers, now),
+        cards=client_cards(request, filters.shown, flow, answers, now, media_counts(ids)),
         several=len(filters.shown) > 1,
     )
     return context

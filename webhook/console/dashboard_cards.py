@@ -56,6 +56,7 @@ class Card:
     received: int
     sent: int
     waiting: int
+    media: dict[str, int] | None = None  # stored / queued / failed, None when it has none
 
 
 def qr_current(rt: RealTimeStats | None, now: datetime) -> bool:
@@ -94,6 +95,7 @@ def client_cards(
     flow: Traffic,
     answers: Responses,
     now: datetime,
+    media: dict[int, dict[str, int]] | None = None,
 ) -> list[Card]:
     cards = []
     for client in clients:
@@ -114,6 +116,7 @@ def client_cards(
                 received=mine.get("received", 0),
                 sent=mine.get("sent", 0),
                 waiting=answers.waiting_per_client.get(client.pk, 0),
+                media=(media or {}).get(client.pk),
             )
         )
     return cards

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from webhook.access import visible_clients
-from webhook.models import Client, ContactStats, MessageStats, RealTimeStats
+from webhook.models import Client, ContactStats, MediaFile, MessageStats, RealTimeStats
 from webhook.services.stats import period_of
 
 PERIODS = ("24h", "7d")
@@ -303,6 +303,32 @@ def waiting_chats(ids: list[int], now: datetime) -> list[Waiting]:
             )
         )
     return found
+
+
+MEDIA_GROUPS = {
+    MediaFile.State.STORED: "stored",
+    MediaFile.State.PENDING: "queued",
+    MediaFile.State.FETCHING: "queued",
+    MediaFile.State.FAILED: "failed",
+    MediaFile.State.EXPIRED: "failed",
+}
+
+
+def media_counts(ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per client: media files stored, waiting to be fetched, failed or expired (one query)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        MediaFile.objects.filter(client_id__in=ids)
+        .values_list("client_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for client_id, state, n in rows:
+        group = MEDIA_GROUPS.get(state)
+        if group:
+            mine = counts.setdefault(client_id, {"stored": 0, "queued": 0, "failed": 0})
+            mine[group] += n
+    return counts
 
 
 def realtime_of(client: Client) -> RealTimeStats | None:

@@ -285,22 +285,25 @@ def test_anonymous_goes_to_login(client):
 
 # --- fixed query counts ------------------------------------------------------------------
 
+# session, user, clients, realtime, traffic (2), answers (2), waiting, media per client
+QUERIES = 10
+
 
 @pytest.mark.parametrize("url", [PAGE, LIVE, PAGE + "?period=7d"])
 def test_query_count_does_not_grow_with_data(admin_client, django_assert_num_queries, url):
     now = timezone.now()
     seed(1, 10, now)
     admin_client.get(url)  # warm the session
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(QUERIES) as small:
         assert admin_client.get(url).status_code == 200
     ContactStats.objects.all().delete()
     Chat.objects.all().delete()
     Client.objects.all().delete()
     seed(5, 200, now)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(QUERIES):
         html = admin_client.get(url).content.decode()
     assert html.count('class="card client-card"') == 5
-    assert len(small.captured_queries) == 9
+    assert len(small.captured_queries) == QUERIES
 
 
 def test_query_count_for_a_restricted_user(client, staff, django_assert_num_queries):
@@ -308,7 +311,7 @@ def test_query_count_for_a_restricted_user(client, staff, django_assert_num_quer
     for one in clients[:2]:
         one.members.add(staff)
     client.force_login(staff)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(QUERIES):
         html = client.get(PAGE).content.decode()
     assert html.count('class="card client-card"') == 2
 
@@ -347,3 +350,22 @@ def test_english_when_chosen(admin_client, settings):
     html = admin_client.get(PAGE).content.decode()
     assert "Connected" in html and "Chats waiting for our reply" in html
     assert "Conectado" not in html
+
+
+def test_cards_count_each_clients_media_files_and_link_the_failed_ones(admin_client):
+    from webhook.models import MediaFile, Message
+
+    shop = Client.objects.create(name="Loja Foto", instance_id="foto")
+    chat = Chat.objects.create(client=shop, chat_id="5511900000001@s.whatsapp.net")
+    states = ["stored", "stored", "pending", "failed", "expired"]
+    for n, state in enumerate(states):
+        message = Message.objects.create(
+            client=shop, chat=chat, external_id=f"m{n}", timestamp=timezone.now(), type="image"
+        )
+        MediaFile.objects.create(
+            client=shop, message=message, source="url", media_type="image", state=state
+        )
+    html = admin_client.get(PAGE).content.decode()
+    assert "2 guardadas · 1 na fila" in html
+    assert f"?client__id__exact={shop.pk}&amp;state__in=failed,expired" in html
+    assert "2 com falha" in html
