@@ -179,3 +179,17 @@ def test_chat_list_search_and_filters_on_a_laptop(stack, every_type_chat, laptop
     assert response.status == 400
     assert laptop.page.locator(".error-box").count() == 1
     laptop.errors.clear()  # the browser reports the 400 itself as a console error
+
+
+def test_a_waiting_chats_name_keeps_its_room_on_a_phone(stack, phone) -> None:
+    """The "waiting since" badge of a chat waiting for our reply goes under the name, which
+    stays readable at 375 px."""
+    status, _ = stack.post(sample_payload(text="Oi, tem horário?", message_id="waiting_phone_1"))
+    assert status in (200, 202)
+    chat = _chat_of(stack, "waiting_phone_1")
+    phone.login()
+    phone.goto(f"/painel/conversas/{chat}/")
+    assert phone.page.locator("#chat-waiting .badge").is_visible()
+    title = phone.page.locator("#chat-title").bounding_box()
+    assert title is not None and title["width"] > 80, title
+    assert phone.overflow() <= 0
