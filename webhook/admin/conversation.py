@@ -44,7 +44,7 @@ class ChatAdmin(ClientScopedAdmin):
     autocomplete_fields = ("client",)
     readonly_fields = ("open_conversation", "created_at")
 
-    @admin.display(description=gettext_lazy("conversation"))
+    @admin.display(description=gettext_lazy("console"))
     def open_conversation(self, obj: Chat) -> str:
         return conversation_link(obj.pk)
 
