@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from webhook.sample import sample_payload
 
@@ -148,9 +149,9 @@ def test_load_more_appends_the_next_page_in_place(stack, laptop):
     rows = laptop.page.locator("#event-rows tr.event-row")
     assert rows.count() == 50
     laptop.page.get_by_role("link", name="Carregar mais").click()
-    laptop.page.wait_for_function(
-        "document.querySelectorAll('#event-rows tr.event-row').length == 70"
-    )
+    # A locator's wait (Playwright's own script), not wait_for_function: the page's CSP
+    # rightly forbids the eval that a string predicate needs.
+    expect(rows).to_have_count(70, timeout=20_000)
     assert laptop.page.url.endswith("?family=waha")  # in place, no navigation
     assert laptop.page.get_by_role("link", name="Carregar mais").count() == 0
     assert laptop.overflow() <= 0

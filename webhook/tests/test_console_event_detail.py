@@ -64,8 +64,8 @@ def test_credentials_never_show_in_headers_body_path_or_error(admin_client, shop
     shop.save()
     body = {
         "instanceId": shop.instance_id,
-        "apikey": "EVO-KEY-abcdef123456",
-        "data": {"token": "nested-token-987654321", "text": "oi"},
+        "apikey": "EVO-KEY-fake-abcdef123456",
+        "data": {"token": "nested-fake-token-987654321", "text": "oi"},
         "webhookUrl": f"https://example.com/webhook/k/{SECRET}/?token=q-token-5555",
     }
     event = stored(
@@ -79,13 +79,13 @@ def test_credentials_never_show_in_headers_body_path_or_error(admin_client, shop
         },
         body=json.dumps(body),
         status="failed",
-        error=f"ValueError: bad url /webhook/k/{SECRET}/ apikey=EVO-KEY-abcdef123456",
+        error=f"ValueError: bad url /webhook/k/{SECRET}/ apikey=EVO-KEY-fake-abcdef123456",
     )
     html = admin_client.get(event_url(event)).content.decode()
     for secret in (
         SECRET,
-        "EVO-KEY-abcdef123456",
-        "nested-token-987654321",
+        "EVO-KEY-fake-abcdef123456",
+        "nested-fake-token-987654321",
         "q-token-5555",
         "bearer-secret-42424242",
         "xapikey-31313131",
