@@ -42,3 +42,13 @@ def lock_clients(client_ids: Iterable[int]) -> list[int]:
             [NAMESPACE, ids],
         )
     return ids
+
+
+def try_lock_client(client_id: int) -> bool:
+    """Take this transaction's advisory lock on one client if no other transaction holds it;
+    whether it was taken (never waits). On SQLite: always True."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [NAMESPACE, int(client_id)])
+        return bool(cursor.fetchone()[0])
