@@ -152,6 +152,8 @@ def ack_throughput(args, vhost: Vhost, logs: Path) -> dict[tuple[str, int], list
                                 servers[mode],
                             )
                         )
+                        if mode == "queue":
+                            vhost.wait_idle()
                         print(f"  {mode} c={conns} #{rep + 1}: {runs[-1]}", file=sys.stderr)
     finally:
         for proc in procs:

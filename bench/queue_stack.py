@@ -55,6 +55,25 @@ class Vhost:
     def __exit__(self, *_exc) -> None:
         _rabbitmqctl("delete_vhost", self.name)
 
+    def wait_idle(self, queue: str = "apply", timeout: float = 60) -> bool:
+        """Until no task waits in ``queue``: after a run, the tasks whose events others took
+        (one per receiver batch) are still being consumed, and must not run into the next
+        measure. Whether it emptied in time."""
+        from kombu import Connection
+
+        deadline = time.monotonic() + timeout
+        with Connection(self.url, connect_timeout=5) as conn:
+            while time.monotonic() < deadline:
+                try:
+                    ready = conn.default_channel.queue_declare(queue, passive=True).message_count
+                except conn.channel_errors:  # not declared yet: nothing was published
+                    return True
+                if ready == 0:
+                    time.sleep(0.5)  # the tasks the worker holds (prefetch) finish
+                    return True
+                time.sleep(0.2)
+        return False
+
 
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(
