@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/media.py
 	$(PY) bench/console.py
+	$(PY) bench/queue.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -39,8 +39,21 @@ class Cell:
         return statistics.median(values) if values else None
 
 
-def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[str, float]:
-    env = dict(os.environ, BENCH_TOKEN=token, BENCH_INSTANCE=INSTANCE, BENCH_PREFIX=prefix)
+def wrk(
+    port: int,
+    token: str,
+    conns: int,
+    seconds: int,
+    prefix: str,
+    *,
+    lua: Path = LUA,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """One bounded wrk run of ``lua`` (post.lua: the bench client's deliveries); the BENCH line
+    of the script's ``done``, parsed (:func:`parse_bench_line`). ``env``: more for the script."""
+    env = dict(
+        os.environ, BENCH_TOKEN=token, BENCH_INSTANCE=INSTANCE, BENCH_PREFIX=prefix, **(env or {})
+    )
     out = subprocess.run(
         [
             "wrk",
@@ -50,7 +63,7 @@ def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[st
             "--timeout",
             "10s",
             "-s",
-            str(LUA),
+            str(lua),
             f"http://127.0.0.1:{port}/webhook",
         ],
         env=env,
@@ -59,6 +72,11 @@ def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[st
         check=True,
         timeout=seconds + 60,
     ).stdout
+    return parse_bench_line(out)
+
+
+def parse_bench_line(out: str) -> dict[str, float]:
+    """The ``BENCH key=value ...`` line the wrk scripts print, as numbers."""
     match = re.search(r"BENCH (.*)", out)
     if not match:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
@@ -67,6 +85,7 @@ def wrk(port: int, token: str, conns: int, seconds: int, prefix: str) -> dict[st
 
 
 def wait_applied(db: Database, timeout: float = 120) -> float:
+    """Seconds until no event waits to be applied (``inf`` after ``timeout``)."""
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         waiting = db.count("SELECT count(*) FROM webhook_webhookevent WHERE status = 'received'")

@@ -105,14 +105,21 @@ def post_once(port: int, token: str, n: int) -> int:
 
 
 def start(
-    target: str, db: Database, token: str, port: int, workers: int, threads: int
+    target: str,
+    db: Database,
+    token: str,
+    port: int,
+    workers: int,
+    threads: int,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, float]:
-    """Start a server; returns it and the seconds from launch to its first 2xx."""
+    """Start a server (``extra_env``: more settings for it); returns it and the seconds from
+    launch to its first 2xx."""
     launched = time.perf_counter()
     proc = subprocess.Popen(
         server_command(target, port, workers, threads),
         cwd=ROOT,
-        env=env_for(db),
+        env=env_for(db, extra_env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

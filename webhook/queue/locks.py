@@ -12,6 +12,12 @@ the rows when a message arrives out of order), and this removes the remaining in
 response figures recounted from rows another transaction has not committed yet, an hour
 recounted while another transaction increments it).
 
+A task (``webhook.queue.tasks``) builds its chunks one client at a time and first tries that
+client's lock (:func:`try_lock_client`, never waiting): a worker skips a client another worker
+is applying and takes the next one, so two workers apply two clients side by side instead of
+queueing for every client of a mixed chunk; the processor then takes the same lock again (a
+no-op) and any other client an event resolves to.
+
 Why not finer (per chat) locks: the hour counters of a client (``MessageStats``) are row-locked
 by every transaction that adds messages to that hour until it commits, so per-chat locks would
 buy little concurrency for the same client and add deadlock paths; different clients apply
@@ -42,3 +48,13 @@ def lock_clients(client_ids: Iterable[int]) -> list[int]:
             [NAMESPACE, ids],
         )
     return ids
+
+
+def try_lock_client(client_id: int) -> bool:
+    """Take this transaction's advisory lock on one client if no other transaction holds it;
+    whether it was taken (never waits). On SQLite: always True."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [NAMESPACE, int(client_id)])
+        return bool(cursor.fetchone()[0])

@@ -28,6 +28,7 @@ from webhook.conf import webhook_settings
 from webhook.media.services import media_due, media_fetch_one, media_release_stale
 from webhook.models import MediaFile, WebhookEvent
 from webhook.processor import WhatsAppWebhookProcessor
+from webhook.queue.locks import try_lock_client
 
 logger = logging.getLogger(__name__)
 SWEEP_LIMIT = 20_000  # ids re-published per sweep, at most
@@ -51,23 +52,84 @@ def apply_ids(ids: list[int], *, fill: bool = False) -> list[int]:
 
     One transaction per chunk (``webhook.applier.chunk_size``): rows are locked with
     ``FOR UPDATE SKIP LOCKED``, so a row another worker is applying is left to it. With
-    ``fill``, a chunk not full of these ids is topped up with the oldest other events still
-    waiting: under a backlog a task applies a whole chunk, as the embedded applier does (bigger
-    transactions cost less per event), and the tasks of the events it took find nothing left."""
-    processor = WhatsAppWebhookProcessor()
+    ``fill`` (what tasks do), chunks are built one client at a time (:func:`_apply_client`)
+    and topped up with that client's oldest other events still waiting: under a backlog a task
+    applies whole chunks, as the embedded applier does (bigger transactions cost less per
+    event), the tasks of the events it took find nothing left, and two workers take different
+    clients instead of both locking every client of a mixed chunk (which serialised them).
+    Then clients of the oldest waiting events are helped the same way, if no worker holds them
+    (so a task whose events were taken still drains what waits)."""
     ordered = sorted({int(pk) for pk in ids})
+    processor = WhatsAppWebhookProcessor()
+    if not fill:
+        return _apply_chunks(processor, ordered)
+    applied: list[int] = []
+    deferred = []
+    own = _waiting_clients(WebhookEvent.objects.filter(pk__in=ordered))
+    for client_id in own:
+        done = _apply_client(processor, ordered, client_id, wait=False)
+        if done is None:
+            deferred.append(client_id)  # another worker holds it: come back at the end
+        else:
+            applied += done
+    for client_id in _waiting_clients(WebhookEvent.objects.all()):
+        if client_id not in own:
+            applied += _apply_client(processor, [], client_id, wait=False) or []
+    for client_id in deferred:  # what the other worker did not take, waiting for its lock
+        if _pending(WebhookEvent.objects.filter(pk__in=ordered), client_id).exists():
+            applied += _apply_client(processor, ordered, client_id, wait=True) or []
+    return applied
+
+
+def _apply_chunks(processor: WhatsAppWebhookProcessor, ordered: list[int]) -> list[int]:
     size, applied = chunk_size(), []
-    for start in range(0, max(len(ordered), 1), size):
+    for start in range(0, len(ordered), size):
         with transaction.atomic():
             events = _claim(WebhookEvent.objects.filter(pk__in=ordered[start : start + size]), size)
-            if fill and len(events) < size:
-                others = WebhookEvent.objects.exclude(pk__in=ordered)
+            if events:
+                processor.process_batch([(event, None) for event in events])
+        applied += [event.pk for event in events]
+    return applied
+
+
+def _pending(queryset, client_id: int | None):
+    queryset = queryset.filter(status=RECEIVED)
+    if client_id is None:
+        return queryset.filter(client__isnull=True)
+    return queryset.filter(client_id=client_id)
+
+
+def _waiting_clients(queryset) -> list[int | None]:
+    """Clients (None: not known at receipt) of the oldest events still waiting in ``queryset``,
+    oldest first."""
+    rows = queryset.filter(status=RECEIVED).order_by("pk").values_list("client_id", flat=True)
+    return list(dict.fromkeys(rows[: chunk_size()]))
+
+
+def _apply_client(
+    processor: WhatsAppWebhookProcessor, ordered: list[int], client_id: int | None, *, wait: bool
+) -> list[int] | None:
+    """Apply this client's events among ``ordered``, each chunk topped up with the client's
+    oldest other waiting events; None when ``wait`` is false and another transaction holds the
+    client's advisory lock (the processor takes it again, and any other client an event
+    resolves to: ``webhook.queue.locks``)."""
+    size, applied = chunk_size(), []
+    while True:
+        with transaction.atomic():
+            if client_id is not None and not wait and not try_lock_client(client_id):
+                return None
+            events = _claim(_pending(WebhookEvent.objects.filter(pk__in=ordered), client_id), size)
+            mine = len(events)
+            if len(events) < size:
+                others = _pending(WebhookEvent.objects.exclude(pk__in=ordered), client_id)
                 events += _claim(others, size - len(events))
             events.sort(key=lambda event: event.pk)
             if events:
                 processor.process_batch([(event, None) for event in events])
         applied += [event.pk for event in events]
-    return applied
+        if mine < size:  # this client's own events of the task are all taken
+            return applied
+        wait = True  # started on this client: the rest of its events, whoever holds it now
 
 
 def dead_letter(ids: list[int], reason: str) -> int:
