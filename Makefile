@@ -47,7 +47,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/media.py
 	$(PY) bench/console.py
-	$(PY) bench/queue.py
+	$(PY) bench/queue_mode.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The processes and services of bench/queue.py: a RabbitMQ vhost of its own, the Celery
+"""The processes and services of bench/queue_mode.py: a RabbitMQ vhost of its own, the Celery
 worker and beat of the queue mode, and the bench databases with several clients.
 
 Nothing here touches the machine's RabbitMQ beyond the vhost it adds (and deletes at the end);

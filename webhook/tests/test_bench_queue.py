@@ -1,10 +1,10 @@
-"""bench/queue.py's pure parts: the BENCH line of the wrk scripts, the ratio, the apply rates
+"""bench/queue_mode.py's pure parts: the BENCH line of the wrk scripts, the ratio, the apply rates
 and which targets were missed (no timing here: the bench itself measures)."""
 
 from __future__ import annotations
 
 from bench.measures import Result, parse_bench_line
-from bench.queue import Lag, missed_targets, parse_args, ratio, two_faster
+from bench.queue_mode import Lag, missed_targets, parse_args, ratio, two_faster
 
 
 def _result(rps: float, lost: int = 0) -> Result:

@@ -223,3 +223,12 @@ def test_webhook_conf_falls_back_to_the_defaults_of_settings_py(settings):
             delattr(settings, f"WEBHOOK_{name}")
     fallbacks = {name: getattr(webhook_settings, name) for name in names}
     assert fallbacks == defaults
+
+
+def test_no_bench_script_shadows_a_standard_module():
+    """`make bench` runs bench/*.py as scripts, which puts bench/ first on sys.path: a
+    bench/queue.py once hid the standard library's queue from psycopg."""
+    import sys
+
+    names = {path.stem for path in (ROOT / "bench").glob("*.py")}
+    assert not names & set(sys.stdlib_module_names)
