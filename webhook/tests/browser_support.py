@@ -18,18 +18,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from webhook.tests.live import ROOT, LiveReceiver, free_port, postgres_database, postgres_url
+from webhook.tests.live import ROOT, DjangoServer, LiveReceiver, postgres_database, postgres_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
@@ -72,8 +68,8 @@ class LiveStack:
             workdir, database_url=database_url, env={"WEBHOOK_WORKERS": "1"}
         )
         self.env = self.receiver.env
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.server: DjangoServer | None = None
+        self.port = 0
 
     @property
     def url(self) -> str:
@@ -91,31 +87,8 @@ class LiveStack:
             "other.members.add(u)\n"
         )
         self.receiver.start()
-        log = open(self.workdir / "django.log", "ab")  # noqa: SIM115 - kept for the process
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "webhook_serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/webhook/status/?format=json", timeout=1):  # noqa: S310
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
-        raise RuntimeError(f"Django did not start: {self.log()}")
+        self.server = DjangoServer(self.receiver)
+        self.port = self.server.port
 
     def django(self, code: str) -> str:
         """Run ``code`` with Django set up against the stack's database; returns its stdout."""
@@ -135,14 +108,8 @@ class LiveStack:
         return text + self.receiver.log()
 
     def stop(self) -> None:
-        import signal
-
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.server is not None:
+            self.server.stop()
         self.receiver.kill()
         if self._drop is not None:
             self._drop()

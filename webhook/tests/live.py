@@ -271,6 +271,49 @@ class LiveReceiver:
         return value
 
 
+class DjangoServer:
+    """`make run`'s Django command (`manage.py webhook_serve`) on a free port."""
+
+    def __init__(self, live: LiveReceiver) -> None:
+        self.port = free_port()
+        self.log = live.workdir / "django.log"
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "webhook_serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=ROOT,
+                env=live.env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/webhook/", timeout=1)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(self.log.read_text(errors="replace")[-2000:])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
 def postgres_database(name: str) -> tuple[str, callable]:
     """A fresh PostgreSQL database next to the suite's; returns its URL and a drop function."""
     import psycopg

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from webhook.sample import sample_payload
-from webhook.tests.live import ROOT, LiveReceiver, free_port
+from webhook.tests.live import DjangoServer, LiveReceiver
 
 pytestmark = pytest.mark.skipif(
     os.name == "nt" or not Path("/proc").is_dir(), reason="POSIX servers, RSS read from /proc"
@@ -37,43 +34,6 @@ def _tree_rss_mb(pid: int) -> float:
             continue
         todo += [int(c) for c in children]
     return total / 1024
-
-
-class DjangoServer:
-    """`make run`'s Django command (`manage.py webhook_serve`) on a free port."""
-
-    def __init__(self, live: LiveReceiver) -> None:
-        self.port = free_port()
-        self.log = live.workdir / "django.log"
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "webhook_serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                cwd=ROOT,
-                env=live.env,
-                stdout=out,
-                stderr=out,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/webhook/", timeout=1)  # noqa: S310
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(self.log.read_text(errors="replace")[-2000:])
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=20)
 
 
 @pytest.fixture
